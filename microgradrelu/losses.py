@@ -1,0 +1,64 @@
+"""Losses: each returns one `Value`, so `loss.backward()` reaches every parameter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .engine import Value
+
+
+def _pairs(preds: Sequence[Value | float], targets: Sequence[float], name: str) -> list[tuple[Value, float]]:
+    """Check lengths and types; numbers among the predictions become constant Values."""
+    if isinstance(preds, Value):
+        preds = [preds]
+    if not isinstance(targets, Sequence) or isinstance(targets, (str, bytes)):
+        targets = [targets]  # type: ignore[list-item]
+    if len(preds) == 0:
+        raise ValueError(f"{name}: empty input")
+    if len(preds) != len(targets):
+        raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
+    out = []
+    for p, t in zip(preds, targets):
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
+            raise ValueError(f"{name}: targets must be finite real numbers, got {t!r}")
+        if not isinstance(p, (Value, int, float)) or isinstance(p, bool):
+            raise TypeError(f"{name}: predictions must be Values or numbers, got {type(p).__name__}")
+        out.append((p if isinstance(p, Value) else Value(p), float(t)))
+    return out
+
+
+def _mean(terms: list[Value]) -> Value:
+    return Value.sum(terms) * (1.0 / len(terms))
+
+
+def hinge_loss(scores: Sequence[Value], targets: Sequence[float]) -> Value:
+    """mean(relu(1 - y·s)) with y = ±1: zero (and zero gradient) once a point is classified
+    with margin 1, which is micrograd's demo loss."""
+    pairs = _pairs(scores, targets, "hinge_loss")
+    if any(t not in (-1.0, 1.0) for _, t in pairs):
+        raise ValueError("hinge_loss: targets must be -1 or +1")
+    return _mean([(1.0 - t * s).relu() for s, t in pairs])
+
+
+def mse_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+    """mean((p - t)**2)."""
+    pairs = _pairs(preds, targets, "mse_loss")
+    return _mean([(p - t) ** 2 for p, t in pairs])
+
+
+def _softplus(z: Value) -> Value:
+    """log(1 + e^z) written so that e^(big) is never computed: for z > 0 it is
+    z + log(1 + e^-z). Both branches are the same function, so gradients agree."""
+    if z.data > 0.0:
+        return z + ((-z).exp() + 1.0).log()
+    return (z.exp() + 1.0).log()
+
+
+def bce_with_logits_loss(logits: Sequence[Value], targets: Sequence[float]) -> Value:
+    """Binary cross-entropy on raw scores, targets in [0, 1]:
+    mean(softplus(z) - t·z), which equals -t·log σ(z) - (1-t)·log(1-σ(z)) without overflow."""
+    pairs = _pairs(logits, targets, "bce_with_logits_loss")
+    if any(not 0.0 <= t <= 1.0 for _, t in pairs):
+        raise ValueError("bce_with_logits_loss: targets must be in [0, 1] (labels 0/1)")
+    return _mean([_softplus(z) - z * t for z, t in pairs])
