@@ -6,6 +6,7 @@ from .engine import Value
 from .losses import bce_with_logits_loss, hinge_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD
+from .viz import draw_graph, draw_network
 
 __all__ = [
     "MLP",
@@ -15,6 +16,8 @@ __all__ = [
     "Neuron",
     "Value",
     "bce_with_logits_loss",
+    "draw_graph",
+    "draw_network",
     "hinge_loss",
     "make_circles",
     "make_moons",
