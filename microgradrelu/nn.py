@@ -135,6 +135,8 @@ class MLP(Module):
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         for n in nouts:
             _check_size(n, "every layer size in nouts")
+        # Checked here too: with a single layer no neuron receives `activation`.
+        _check_choice(activation, ACTIVATIONS, "activation")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
         self.nin, self.nouts = nin, list(nouts)
