@@ -9,9 +9,11 @@ plain float arithmetic (no graph is built), so they are cheap enough to call eve
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .engine import Value
 from .nn import MLP, Neuron
 
 # A neuron active on at most this fraction of the inputs (but not none) is "at risk".
@@ -69,8 +71,10 @@ def _input_row(x: object, nin: int, i: int) -> list[float]:
         raise ValueError(f"X[{i}] has {len(x)} values; the model expects {nin}")
     row = []
     for v in x:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"X[{i}] must hold real numbers, got {type(v).__name__}")
+        if not math.isfinite(v):  # z would be NaN/inf and the neuron silently count as inactive
+            raise ValueError(f"X[{i}] holds {v!r}: inputs must be finite")
         row.append(float(v))
     return row
 
@@ -151,4 +155,108 @@ def activation_report(model: MLP, X: Sequence[Sequence[float]]) -> ActivationRep
             for ni, (n, nz) in enumerate(zip(layer.neurons, layer_z))
         ]
         layers.append(LayerActivity(li, neurons))
-    return ActivationReport(len(X), layers)
+    return ActivationReport(len(zs[0][0]), layers)  # (X may be a generator, now used up)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One `DeadNeuronHistory.record`: the step and the dead count of every hidden layer."""
+
+    step: int
+    dead: tuple[int, ...]  # per hidden layer
+    neurons: tuple[int, ...]  # per hidden layer
+
+    @property
+    def dead_fraction(self) -> float:
+        total = sum(self.neurons)
+        return sum(self.dead) / total if total else 0.0
+
+
+class DeadNeuronHistory:
+    """The dead count per hidden layer, recorded during training, for a table or a plot.
+
+    Call `record(step, model, X)` every few steps; `str(history)` is the table. Recording
+    uses `activation_report` (plain floats, no graph), so it costs about one forward pass.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[HistoryRow] = []
+
+    def record(self, step: int, model: MLP, X: Sequence[Sequence[float]]) -> ActivationReport:
+        """Measure `model` on `X` and append the dead counts; returns the full report."""
+        if isinstance(step, bool) or not isinstance(step, int):
+            raise TypeError(f"step must be an int, got {type(step).__name__}")
+        if self.rows and step <= self.rows[-1].step:
+            raise ValueError(f"steps must increase: got {step} after {self.rows[-1].step}")
+        report = activation_report(model, X)
+        neurons = tuple(len(layer.neurons) for layer in report.layers)
+        if self.rows and neurons != self.rows[0].neurons:
+            raise ValueError(f"model has hidden layers {neurons}, earlier records had {self.rows[0].neurons}")
+        self.rows.append(HistoryRow(step, tuple(layer.dead for layer in report.layers), neurons))
+        return report
+
+    @property
+    def steps(self) -> list[int]:
+        return [row.step for row in self.rows]
+
+    @property
+    def dead_fractions(self) -> list[float]:
+        """Fraction of all hidden neurons that are dead, one value per record."""
+        return [row.dead_fraction for row in self.rows]
+
+    def layer_dead(self, layer: int) -> list[int]:
+        """Dead count of hidden layer `layer`, one value per record."""
+        if not self.rows:
+            return []
+        if isinstance(layer, bool) or not isinstance(layer, int):
+            raise TypeError(f"layer must be an int, got {type(layer).__name__}")
+        if not 0 <= layer < len(self.rows[0].neurons):
+            raise IndexError(f"hidden layer {layer} does not exist; there are {len(self.rows[0].neurons)}")
+        return [row.dead[layer] for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __str__(self) -> str:
+        if not self.rows:
+            return "(no records)"
+        sizes = self.rows[0].neurons
+        head = [f"{'step':>6}"] + [f"L{i} dead/{n}".rjust(11) for i, n in enumerate(sizes)] + [f"{'dead %':>7}"]
+        lines = [" ".join(head)]
+        for row in self.rows:
+            cells = [f"{row.step:>6}"] + [f"{d:>11}" for d in row.dead] + [f"{100 * row.dead_fraction:>6.1f}%"]
+            lines.append(" ".join(cells))
+        return "\n".join(lines)
+
+
+def gradient_reach(model: MLP, X: Sequence[Sequence[float]]) -> list[list[int]]:
+    """For every hidden neuron: on how many inputs of `X` a nonzero gradient reaches it.
+
+    Measured with the autodiff engine, not inferred from signs: for each input the model's
+    output (the sum of its outputs if it has several) is backpropagated, and the neuron's
+    bias gradient d(output)/d(b) = d(output)/d(z) is read. A count of 0 means gradient
+    descent cannot move that neuron's weights on this data: dead ReLUs, but also neurons
+    whose every downstream path is blocked. result[layer][neuron], hidden layers only.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"expected an MLP, got {type(model).__name__}")
+    rows = [_input_row(x, model.nin, i) for i, x in enumerate(X)]
+    if not rows:
+        raise ValueError("X is empty: need at least one input")
+    hidden = model.layers[:-1]
+    counts = [[0] * len(layer.neurons) for layer in hidden]
+    saved = [p.grad for p in model.parameters()]
+    try:
+        for row in rows:
+            model.zero_grad()
+            out = model(row)
+            total = out if not isinstance(out, list) else Value.sum(out)
+            total.backward()
+            for li, layer in enumerate(hidden):
+                for ni, n in enumerate(layer.neurons):
+                    if n.b.grad != 0.0:
+                        counts[li][ni] += 1
+    finally:  # leave the caller's accumulated gradients as they were
+        for p, g in zip(model.parameters(), saved):
+            p.grad = g
+    return counts

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .engine import Value
 
@@ -25,13 +27,60 @@ def _uniform_init(nin: int, rng: random.Random) -> tuple[list[float], float]:
     return [rng.uniform(-1.0, 1.0) for _ in range(nin)], 0.0
 
 
-INITS: dict[str, Initializer] = {"he": _he_init, "uniform": _uniform_init}
+# Randomized asymmetric initialization (Lu, Shin, Su & Karniadakis 2020): the positive
+# distribution P = Beta(RAI_BETA[0], RAI_BETA[1]) and the scale of the symmetric entries,
+# sigma = RAI_SIGMA / sqrt(nin).
+RAI_BETA = (2.0, 1.0)
+RAI_SIGMA = 0.6
+
+
+def _rai_init(nin: int, rng: random.Random) -> tuple[list[float], float]:
+    """Randomized asymmetric initialization (RAI) of Lu, Shin, Su & Karniadakis, "Dying ReLU
+    and Initialization: Theory and Numerical Examples", Commun. Comput. Phys. 28(5), 2020
+    (arXiv:1903.06733).
+
+    Why: with weights *and* bias drawn from distributions symmetric about 0, a deep narrow
+    ReLU network is "born dead" (constant on its input domain) with probability -> 1 as the
+    depth grows. RAI breaks the symmetry for every neuron: of its nin + 1 parameters
+    (weights and bias, taken together as in the paper's [W, b]) one, chosen uniformly at
+    random, is drawn from a distribution on positive numbers, P = Beta(2, 1); the others are
+    drawn from N(0, sigma^2). So the bias is random too (He's is 0).
+
+    Constants: P = Beta(2, 1) is the paper's choice in its numerical examples. For sigma we
+    use 0.6 / sqrt(nin): the paper designs sigma by a second-moment analysis (so activations
+    do not explode with depth); its exact formula could not be retrieved while writing this,
+    and 0.6 / sqrt(fan-in) is the value a public implementation citing the paper uses with
+    Beta(2, 1). The born-dead demo measures the result (demos/born_dead.py).
+    The constants are RAI_BETA and RAI_SIGMA in this module.
+    """
+    sigma = RAI_SIGMA / math.sqrt(nin)
+    params = [rng.gauss(0.0, sigma) for _ in range(nin + 1)]
+    params[rng.randrange(nin + 1)] = rng.betavariate(*RAI_BETA)
+    return params[:nin], params[nin]
+
+
+INITS: dict[str, Initializer] = {"he": _he_init, "uniform": _uniform_init, "rai": _rai_init}
 
 
 def _check_size(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+    """A positive whole number (numpy's int64 too, as from np.arange), returned as an int."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return n
+    return int(n)
+
+
+def _float_or_inf(x: numbers.Real) -> float:
+    """float(x), with an int too large for a float (10**400) as inf rather than OverflowError,
+    so that the caller's "must be finite" check reports it."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf
+
+
+def _some(names: list[str], limit: int = 5) -> str:
+    """The first few of a list of names, for an error message that stays readable."""
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 def _check_choice(name: object, valid: Sequence[str], what: str) -> str:
@@ -55,6 +104,38 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: value} of every parameter, as plain floats: a snapshot that later
+        training does not change, and what `microgradrelu.save` writes."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Set every parameter from `state` (as returned by `state_dict`).
+
+        Everything is checked before anything is assigned (every name known, none missing,
+        every value a finite real number), so after a failed load the module is unchanged.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict expects a dict of parameter name -> float, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing = [repr(name) for name in params if name not in state]
+        extra = [repr(name) for name in state if name not in params]
+        if missing or extra:
+            problems = [f"{len(missing)} missing ({_some(missing)})"] if missing else []
+            problems += [f"{len(extra)} unexpected ({_some(extra)})"] if extra else []
+            raise ValueError(f"state dict does not match the parameters of {self!r}: {'; '.join(problems)}")
+        values = {}
+        for name in params:
+            x = state[name]
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                hint = " (use .data for a Value's number)" if isinstance(x, Value) else ""
+                raise TypeError(f"state dict entry {name!r} must be a real number, got {type(x).__name__}{hint}")
+            values[name] = _float_or_inf(x)
+            if not math.isfinite(values[name]):
+                raise ValueError(f"state dict entry {name!r} must be finite, got {x!r}")
+        for name, p in params.items():
+            p.data = values[name]
+
 
 class Neuron(Module):
     """Z = X1·W1 + ... + Xn·Wn + b, passed through an activation."""
@@ -69,22 +150,29 @@ class Neuron(Module):
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.activation = _check_choice(activation, ACTIVATIONS, "activation")
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
             raise TypeError(f"negative_slope must be a real number, got {type(negative_slope).__name__}")
+        if not math.isfinite(_float_or_inf(negative_slope)):
+            raise ValueError(f"negative_slope must be finite, got {negative_slope!r}")
         self.negative_slope = float(negative_slope)
         self.init = _check_choice(init, tuple(INITS), "init")
         if rng is None:
             rng = random.Random()
         elif not isinstance(rng, random.Random):
             raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
-        weights, bias = INITS[init](nin, rng)
+        weights, bias = INITS[init](self.nin, rng)
         self.w = [Value(wi, f"w{i}") for i, wi in enumerate(weights)]
         self.b = Value(bias, "b")
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        if len(x) != self.nin:
-            raise ValueError(f"Neuron expects {self.nin} inputs, got {len(x)}")
-        z = Value.sum([wi * xi for wi, xi in zip(self.w, x)] + [self.b])
+        try:
+            n = len(x)
+        except TypeError:  # a number or a generator: say what is expected, not "has no len()"
+            raise TypeError(f"Neuron expects a list of {self.nin} numbers or Values, got {type(x).__name__}") from None
+        if n != self.nin:
+            raise ValueError(f"Neuron expects {self.nin} inputs, got {n}")
+        # The same graph as Value.sum([wi * xi for wi, xi in zip(self.w, x)] + [self.b]), built faster.
+        z = Value.weighted_sum(self.w, x, self.b)
         act = self.activation
         if act == "relu":
             return z.relu()
@@ -130,16 +218,17 @@ class MLP(Module):
         init: str = "he",
         seed: int | None = None,
     ) -> None:
-        _check_size(nin, "nin")
+        nin = _check_size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        for n in nouts:
-            _check_size(n, "every layer size in nouts")
+        nouts = [_check_size(n, "every layer size in nouts") for n in nouts]
         # Checked here too: with a single layer no neuron receives `activation`.
         _check_choice(activation, ACTIVATIONS, "activation")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-        self.nin, self.nouts = nin, list(nouts)
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+                raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+            seed = int(seed)  # random.Random rejects numpy's int64
+        self.nin, self.nouts = nin, nouts
         self.activation, self.negative_slope, self.init, self.seed = activation, negative_slope, init, seed
         rng = random.Random(seed)
         sizes = [nin, *nouts]
@@ -156,8 +245,22 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer(x)
+        # The forward pass makes no reference cycles, so the cyclic garbage collector is
+        # paused while it runs ("Garbage collection" in engine.py's docstring explains why).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for layer in self.layers:
+                x = layer(x)
+        finally:
+            # The new nodes would still be scanned once, by the first collection after this
+            # (~7 ms a step): freeze + unfreeze files every tracked object under the oldest
+            # generation without scanning it. Nothing is lost: a full collection still looks
+            # at all of them; it just does not happen every step.
+            gc.freeze()
+            gc.unfreeze()
+            if gc_was_enabled:
+                gc.enable()
         return x[0] if len(x) == 1 else x  # type: ignore[return-value]
 
     def named_parameters(self) -> list[tuple[str, Value]]:

@@ -1,0 +1,79 @@
+"""One neuron with three inputs, Z = X1·W1 + X2·W2 + X3·W3, passed through ReLU: where its
+gradient goes, and where it stops.
+
+Claim (the article): ReLU's derivative is 1 for z > 0 and 0 for z < 0. So when z > 0 the
+gradient of the output reaches every weight (∂A/∂Wi = Xi), and when z < 0 it reaches none
+(∂A/∂Wi = 0): the neuron cannot learn from that input. Leaky ReLU, f(z) = 0.01·z for z < 0,
+still passes 0.01 of it.
+
+How it is measured: the neuron is built from labelled Values (X1..X3, W1..W3, Z, A), the
+engine's backward() is run from A, and the gradients W1.grad..W3.grad are printed, for one
+weight vector giving z > 0, one giving z < 0, and the z < 0 one again with Leaky ReLU; the
+ratio of the Leaky ReLU gradients to ∂Z/∂Wi (= Xi, measured by backward from Z) is printed.
+The three computation graphs are rendered (viz.draw_graph); in the z < 0 ReLU graph the
+ReLU node and its edge are marked blocked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import _common
+
+from microgradrelu import Value
+from microgradrelu.viz import draw_graph
+
+X = (1.0, 2.0, 3.0)
+CASES = {
+    "active": ((0.5, -0.2, 0.3), "relu"),  # z = 0.5 - 0.4 + 0.9 = 1.0 > 0
+    "dead": ((-0.5, 0.2, -0.3), "relu"),  # z = -1.0 < 0
+    "leaky": ((-0.5, 0.2, -0.3), "leaky_relu"),  # same z < 0, Leaky ReLU
+}
+
+
+def build(weights: Sequence[float], activation: str) -> tuple[Value, Value, list[Value]]:
+    """The article's neuron from labelled Values; returns (A, Z, [W1, W2, W3])."""
+    xs = [Value(x, f"X{i + 1}") for i, x in enumerate(X)]
+    ws = [Value(w, f"W{i + 1}") for i, w in enumerate(weights)]
+    z = Value.sum([x * w for x, w in zip(xs, ws)])
+    z.label = "Z"
+    a = z.relu() if activation == "relu" else z.leaky_relu(0.01)
+    a.label = "A"
+    return a, z, ws
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    p = _common.parser(__doc__)
+    args = p.parse_args(argv)
+    started = time.perf_counter()
+    out = _common.out_dir(args.out)
+
+    print(f"inputs X1, X2, X3 = {X}\n")
+    rows, results, pictures = [], {}, []
+    for name, (weights, activation) in CASES.items():
+        a, z, ws = build(weights, activation)
+        a.backward()
+        grads = [w.grad for w in ws]
+        # ∂Z/∂Wi on a fresh copy: the gradient a purely linear unit would pass
+        _, z_only, ws_lin = build(weights, activation)
+        z_only.backward()
+        linear = [w.grad for w in ws_lin]
+        ratio = [g / lg for g, lg in zip(grads, linear)]
+        results[name] = {"z": z.data, "a": a.data, "grads": grads, "linear_grads": linear, "ratio": ratio}
+        rows.append([name, activation, f"{z.data:+.2f}", f"{a.data:+.4f}", *[f"{g:+.4f}" for g in grads]])
+        path = out / f"neuron_{name}.svg"
+        draw_graph(a).render(path)
+        pictures.append(path)
+    print(_common.table(["case", "activation", "Z", "A", "∂A/∂W1", "∂A/∂W2", "∂A/∂W3"], rows))
+    print("\nmeasured ∂A/∂Wi ÷ ∂Z/∂Wi over the three weights (1 = gradient passes whole, 0 = blocked):")
+    for name in CASES:
+        r = results[name]["ratio"]
+        print(f"  {name:>6} (z = {results[name]['z']:+.2f}): {min(r):g} .. {max(r):g}")
+    results["seconds"] = _common.finish(started, pictures)
+    results["pictures"] = pictures
+    return results
+
+
+if __name__ == "__main__":
+    main()
