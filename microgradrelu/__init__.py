@@ -6,6 +6,7 @@ from .engine import Value
 from .losses import bce_with_logits_loss, hinge_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD
+from .serialization import load, save
 from .viz import draw_graph, draw_network
 
 __all__ = [
@@ -19,9 +20,11 @@ __all__ = [
     "draw_graph",
     "draw_network",
     "hinge_loss",
+    "load",
     "make_circles",
     "make_moons",
     "make_xor",
     "mse_loss",
+    "save",
 ]
 __version__ = "0.1.0"

@@ -6,17 +6,19 @@ Each returns (X, y): X a list of [x1, x2] floats, y labels in {-1, +1}.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 
 
 def _check(n: object, noise: object, seed: object) -> random.Random:
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+    """Validate the shared arguments (numpy's int64/float32 count as ints and reals)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
         raise ValueError(f"n must be a positive int, got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= noise < math.inf:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise < math.inf:
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    return random.Random(seed)
+    return random.Random(None if seed is None else int(seed))
 
 
 def _finish(
@@ -56,7 +58,7 @@ def make_circles(
 ) -> tuple[list[list[float]], list[int]]:
     """A circle of radius 1 (label -1) around one of radius `factor` (label +1)."""
     rng = _check(n, noise, seed)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
         raise ValueError(f"factor must be a number strictly between 0 and 1, got {factor!r}")
     n_outer = n // 2
     n_inner = n - n_outer

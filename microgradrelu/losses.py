@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 from .engine import Value
 
 
+def _as_list(x: object, what: str, name: str) -> list[object]:
+    """One item, or an ordered collection of them (a list, a numpy array, a generator) as a
+    list. Dicts and sets are refused: their order would pair predictions with wrong targets."""
+    if isinstance(x, (Value, numbers.Real)):
+        return [x]
+    if isinstance(x, (str, bytes, Mapping, Set)) or not isinstance(x, Iterable):
+        raise TypeError(f"{name}: {what} must be a list (or one of them), got {type(x).__name__}")
+    return list(x)
+
+
 def _pairs(preds: Sequence[Value | float], targets: Sequence[float], name: str) -> list[tuple[Value, float]]:
     """Check lengths and types; numbers among the predictions become constant Values."""
-    if isinstance(preds, Value):
-        preds = [preds]
-    if not isinstance(targets, Sequence) or isinstance(targets, (str, bytes)):
-        targets = [targets]  # type: ignore[list-item]
+    preds = _as_list(preds, "predictions (Values or numbers)", name)  # type: ignore[assignment]
+    targets = _as_list(targets, "targets (numbers)", name)  # type: ignore[assignment]
     if len(preds) == 0:
         raise ValueError(f"{name}: empty input")
     if len(preds) != len(targets):
         raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
     out = []
     for p, t in zip(preds, targets):
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
             raise ValueError(f"{name}: targets must be finite real numbers, got {t!r}")
-        if not isinstance(p, (Value, int, float)) or isinstance(p, bool):
+        if not isinstance(p, (Value, numbers.Real)) or isinstance(p, bool):
             raise TypeError(f"{name}: predictions must be Values or numbers, got {type(p).__name__}")
         out.append((p if isinstance(p, Value) else Value(p), float(t)))
     return out

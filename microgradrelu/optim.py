@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 from .engine import Value
 
 
 def _real(x: object, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
         raise ValueError(f"{what} must be a finite real number, got {x!r}")
     return float(x)
 
@@ -19,12 +20,18 @@ class SGD:
     g = grad + λ·p;  v = μ·v + g (v = g on the first step);  p -= lr·v."""
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
+        if isinstance(params, Value) or not isinstance(params, Iterable):  # e.g. SGD(model, ...)
+            raise TypeError(f"SGD expects an iterable of Values, e.g. model.parameters(), got {type(params).__name__}")
         self.params = list(params)
         if not self.params:
             raise ValueError("SGD got an empty parameter list")
-        for p in self.params:
+        seen: set[int] = set()
+        for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"SGD params must be Values, got {type(p).__name__}")
+            if id(p) in seen:  # it would be stepped twice per step
+                raise ValueError(f"SGD params: the parameter at position {i} ({p!r}) is listed twice")
+            seen.add(id(p))
         self.lr = lr
         self.momentum = _real(momentum, "momentum")
         self.weight_decay = _real(weight_decay, "weight_decay")

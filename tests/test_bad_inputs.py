@@ -1,0 +1,358 @@
+"""The bad-input audit: what a user gets wrong, and what the library does about it.
+
+Every public function and class, fed what a notebook session produces by mistake: wrong
+types, wrong lengths, empty lists, zero/negative sizes, unknown names, NaN and infinities,
+a `Value` where a number is expected and the reverse, unwritable paths, wrong suffixes.
+
+Each row is: the call (evaluated as written, with the helpers in NAMESPACE), what is wrong
+with it, and the outcome: an exception type and a fragment of its message, or WORKS and an
+expression over `result` that must hold. "Works" is decided per case: NaN and infinity are
+IEEE numbers a `Value` may hold (as PyTorch allows), but hyperparameters, targets, data
+sizes and saved weights must be finite; numpy's scalars count as numbers everywhere.
+"""
+
+# ruff: noqa: E501 (the tables below are one row per line, aligned in columns)
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import microgradrelu
+from microgradrelu import MLP, Value, make_moons, save
+from microgradrelu.diagnostics import DeadNeuronHistory, activation_report, gradient_reach, pre_activations
+from microgradrelu.engine import backpropagate, central_difference, topological_order
+
+try:
+    import numpy as np
+except ImportError:  # numpy is not a dependency: its rows are skipped without it
+    np = None
+
+WORKS = None  # the outcome column of a row that must succeed
+X, Y = make_moons(8, seed=0)
+
+
+def net() -> MLP:
+    return MLP(2, [3, 1], seed=0)
+
+
+def params() -> list[Value]:
+    return net().parameters()
+
+
+def scores() -> list[Value]:
+    return [Value(0.5), Value(-2.0)]
+
+
+def history() -> DeadNeuronHistory:
+    h = DeadNeuronHistory()
+    h.record(0, net(), X)
+    return h
+
+
+def state(**changes: object) -> dict[str, object]:
+    s: dict[str, object] = dict(net().state_dict())
+    s.update(changes)
+    return s
+
+
+NAMESPACE: dict[str, Any] = {
+    **{name: getattr(microgradrelu, name) for name in microgradrelu.__all__},
+    **{f.__name__: f for f in (net, params, scores, history, state, DeadNeuronHistory, activation_report)},
+    **{f.__name__: f for f in (gradient_reach, pre_activations, backpropagate, central_difference, topological_order)},
+    "math": math,
+    "random": random,
+    "Fraction": Fraction,
+    "X": X,
+    "Y": Y,
+    "np": np,
+}
+
+# fmt: off
+ENGINE = [
+    # call                                          what is wrong                    outcome            fragment / check
+    ("Value(True)",                                 "a bool",                        TypeError,         "got bool"),
+    ("Value('1.5')",                                "a numeric string",              TypeError,         "got str"),
+    ("Value(None)",                                 "None",                          TypeError,         "got NoneType"),
+    ("Value(1 + 2j)",                               "a complex number",              TypeError,         "got complex"),
+    ("Value([1.0])",                                "a list",                        TypeError,         "got list"),
+    ("Value(Value(1.0))",                           "a Value, not a number",         TypeError,         "got Value"),
+    ("Value(10**400)",                              "an int beyond float range",     OverflowError,     "too large"),
+    ("Value(1.0, label=3)",                         "a non-str label",               TypeError,         "label must be a str"),
+    ("Value(math.nan)",                             "NaN (an IEEE number)",          WORKS,             "math.isnan(result.data)"),
+    ("Value(-math.inf)",                            "infinity (an IEEE number)",     WORKS,             "result.data == -math.inf"),
+    ("Value(Fraction(1, 3))",                       "a Fraction",                    WORKS,             "result.data == 1 / 3"),
+    ("Value(math.nan).relu()",                      "NaN through ReLU",              WORKS,             "math.isnan(result.data)"),
+    ("Value(1.0) + 'a'",                            "a str operand",                 TypeError,         "unsupported operand"),
+    ("Value(1.0) * None",                           "a None operand",                TypeError,         "unsupported operand"),
+    ("Value(1.0) + True",                           "a bool operand",                TypeError,         "unsupported operand"),
+    ("Value(2.0) ** Value(3.0)",                    "a Value exponent",              TypeError,         ".exp()"),
+    ("2.0 ** Value(3.0)",                           "a Value exponent",              TypeError,         ".exp()"),
+    ("Value(-8.0) ** (1 / 3)",                      "negative base, fractional p",   ValueError,        "not a real number"),
+    ("Value(0.0) ** -1",                            "zero to a negative power",      ZeroDivisionError, "negative power"),
+    ("Value(1.0) / Value(0.0)",                     "divide by a zero Value",        ZeroDivisionError, "equal to zero"),
+    ("1.0 / Value(-0.0)",                           "divide by a zero Value",        ZeroDivisionError, "equal to zero"),
+    ("Value(1.0) / 0",                              "divide by zero",                ZeroDivisionError, "division by zero"),
+    ("Value(0.0).log()",                            "log of zero",                   ValueError,        "positive inputs, got 0.0"),
+    ("Value(math.nan).log()",                       "log of NaN",                    ValueError,        "positive inputs, got nan"),
+    ("Value(1000.0).exp()",                         "exp overflow",                  OverflowError,     "about exp(709.78)"),
+    ("Value(1.0).leaky_relu('0.1')",                "a str slope",                   TypeError,         "negative_slope must be a real number"),
+    ("Value(1.0).leaky_relu(Value(0.1))",           "a Value slope",                 TypeError,         "got Value"),
+    ("Value.sum([Value(1.0), 'a'])",                "a str among the terms",         TypeError,         "got str"),
+    ("Value.sum(5)",                                "a number, not a list",          TypeError,         "not iterable"),
+    ("Value.sum([])",                               "empty list",                    WORKS,             "result.data == 0.0"),
+    ("Value.sum(x for x in [1.0, Value(2.0)])",     "a generator",                   WORKS,             "result.data == 3.0"),
+    ("Value.weighted_sum([Value(1.0)], [1.0, 2.0])", "more inputs than weights",     ValueError,        "1 weights but 2 inputs"),
+    ("Value.weighted_sum([1.0], [1.0])",            "a number as weight",            TypeError,         "Values as weights"),
+    ("Value(1.0).backward('1')",                    "a str seed",                    TypeError,         "gradient must be a real number"),
+    ("Value(1.0).backward(Value(1.0))",             "a Value seed",                  TypeError,         "got Value"),
+    ("topological_order(5)",                        "a number, not a Value",         TypeError,         "expects a Value, got int"),
+    ("backpropagate([])",                           "an empty order",                ValueError,        "non-empty"),
+    ("central_difference(math.sin, 1.0, h=0.0)",    "step h = 0",                    ValueError,        "h must be a positive finite"),
+    ("central_difference(math.sin, 1.0, h=-1e-6)",  "a negative step",               ValueError,        "h must be a positive finite"),
+    ("central_difference(lambda x: Value(x).tanh(), 1.0)", "f returns a Value",      TypeError,         "return `.data`"),
+]
+
+NN = [
+    ("Neuron(0)",                                   "zero inputs",                   ValueError,        "nin must be a positive int, got 0"),
+    ("Neuron(-2)",                                  "negative size",                 ValueError,        "got -2"),
+    ("Neuron(2.0)",                                 "a float size",                  ValueError,        "got 2.0"),
+    ("Neuron(True)",                                "a bool size",                   ValueError,        "got True"),
+    ("Neuron('3')",                                 "a str size",                    ValueError,        "got '3'"),
+    ("Neuron(2, activation='gelu')",                "unknown activation",            ValueError,        "valid: 'relu', 'leaky_relu'"),
+    ("Neuron(2, activation='ReLU')",                "wrong case",                    ValueError,        "unknown activation 'ReLU'"),
+    ("Neuron(2, init='xavier')",                    "unknown init",                  ValueError,        "valid: 'he', 'uniform'"),
+    ("Neuron(2, negative_slope='0.1')",             "a str slope",                   TypeError,         "negative_slope must be a real number"),
+    ("Neuron(2, negative_slope=Value(0.1))",        "a Value slope",                 TypeError,         "got Value"),
+    ("Neuron(2, negative_slope=math.nan)",          "NaN slope",                     ValueError,        "negative_slope must be finite"),
+    ("Neuron(2, negative_slope=10**400)",           "a slope beyond float range",    ValueError,        "negative_slope must be finite"),
+    ("Neuron(2, negative_slope=Fraction(1, 5))",    "a Fraction slope",              WORKS,             "result.negative_slope == 0.2"),
+    ("Neuron(2, rng=42)",                           "a seed instead of a Random",    TypeError,         "rng must be a random.Random"),
+    ("Neuron(3)([1.0, 2.0])",                       "too few inputs",                ValueError,        "Neuron expects 3 inputs, got 2"),
+    ("Neuron(3)([1.0, 2.0, 3.0, 4.0])",             "too many inputs",               ValueError,        "expects 3 inputs, got 4"),
+    ("Neuron(3)([])",                               "empty input",                   ValueError,        "got 0"),
+    ("Neuron(3)(5.0)",                              "a number, not a list",          TypeError,         "expects a list of 3 numbers or Values, got float"),
+    ("Neuron(3)(x for x in [1, 2, 3])",             "a generator",                   TypeError,         "got generator"),
+    ("Neuron(3)(['a', 'b', 'c'])",                  "strs as inputs",                TypeError,         "got str"),
+    ("Neuron(3)([1.0, None, 2.0])",                 "None among inputs",             TypeError,         "got NoneType"),
+    ("Neuron(3)([True, 0.0, 1.0])",                 "a bool among inputs",           TypeError,         "got bool"),
+    ("Neuron(3)([Value(1.0), 2, 3.5])",             "Values and numbers mixed",      WORKS,             "isinstance(result, Value)"),
+    ("Neuron(2, activation='linear')([math.nan, 1.0])", "NaN input",                 WORKS,             "math.isnan(result.data)"),
+    ("Layer(2, 0)",                                 "zero neurons",                  ValueError,        "nout must be a positive int"),
+    ("Layer(2, 3, activaton='tanh')",               "misspelt keyword",              TypeError,         "unexpected keyword argument 'activaton'"),
+    ("Layer(2, 3, rng=random.Random(0))([1.0])",    "too few inputs",                ValueError,        "expects 2 inputs, got 1"),
+    ("MLP(0, [1])",                                 "zero inputs",                   ValueError,        "nin must be a positive int"),
+    ("MLP(2, [])",                                  "no layers",                     ValueError,        "non-empty list of layer sizes"),
+    ("MLP(2, 3)",                                   "an int, not a list",            ValueError,        "non-empty list of layer sizes, got 3"),
+    ("MLP(2, '16')",                                "a str",                         ValueError,        "non-empty list of layer sizes, got '16'"),
+    ("MLP(2, [16, 0, 1])",                          "a zero-width layer",            ValueError,        "every layer size in nouts must be a positive int, got 0"),
+    ("MLP(2, [16, -1])",                            "a negative width",              ValueError,        "got -1"),
+    ("MLP(2, [1.5])",                               "a float width",                 ValueError,        "got 1.5"),
+    ("MLP(2, [1], activation='gelu')",              "unknown activation, 1 layer",   ValueError,        "unknown activation 'gelu'"),
+    ("MLP(2, [1], init=None)",                      "unknown init",                  ValueError,        "unknown init None"),
+    ("MLP(2, [1], negative_slope=math.inf)",        "infinite slope",                ValueError,        "negative_slope must be finite"),
+    ("MLP(2, [1], seed='a')",                       "a str seed",                    TypeError,         "seed must be an int or None"),
+    ("MLP(2, [1], seed=1.5)",                       "a float seed",                  TypeError,         "got float"),
+    ("MLP(2, (3, 1))",                              "a tuple of sizes",              WORKS,             "result.nouts == [3, 1]"),
+    ("Module().state_dict()",                       "(a module without parameters)", WORKS,             "result == {}"),
+    ("Module().load_state_dict({'w': 1.0})",        "a name it does not have",       ValueError,        "1 unexpected ('w')"),
+    ("net()(X)",                                    "the whole dataset at once",     ValueError,        "Neuron expects 2 inputs, got 8"),
+    ("net()(5.0)",                                  "a number, not a list",          TypeError,         "expects a list of 2 numbers or Values"),
+    ("net()(X[0])",                                 "(one input row)",               WORKS,             "isinstance(result, Value)"),
+    ("net().load_state_dict([1.0, 2.0])",           "a list, not a dict",            TypeError,         "expects a dict of parameter name -> float, got list"),
+    ("net().load_state_dict({})",                   "an empty dict",                 ValueError,        "13 missing ('layers.0.neurons.0.w.0'"),
+    ("net().load_state_dict(state(extra=1.0))",     "an unknown name",               ValueError,        "1 unexpected ('extra')"),
+    ("net().load_state_dict(state(**{'layers.1.neurons.0.b': math.nan}))", "NaN",    ValueError,        "must be finite, got nan"),
+    ("net().load_state_dict(state(**{'layers.1.neurons.0.b': math.inf}))", "inf",    ValueError,        "must be finite, got inf"),
+    ("net().load_state_dict(state(**{'layers.1.neurons.0.b': Value(1.0)}))", "a Value", TypeError,      "use .data"),
+    ("net().load_state_dict(state(**{'layers.1.neurons.0.b': False}))", "a bool",    TypeError,         "got bool"),
+]
+
+OPTIM = [
+    ("SGD(net(), lr=0.1)",                          "the model, not its parameters", TypeError,         "e.g. model.parameters(), got MLP"),
+    ("SGD(5, lr=0.1)",                              "a number",                      TypeError,         "iterable of Values"),
+    ("SGD([], lr=0.1)",                             "no parameters",                 ValueError,        "empty parameter list"),
+    ("SGD([1.0, 2.0], lr=0.1)",                     "numbers, not Values",           TypeError,         "SGD params must be Values, got float"),
+    ("SGD(params()[:1] * 2, lr=0.1)",               "a parameter listed twice",      ValueError,        "is listed twice"),
+    ("SGD(params(), lr=-0.1)",                      "negative lr",                   ValueError,        "lr must be >= 0"),
+    ("SGD(params(), lr=math.nan)",                  "NaN lr",                        ValueError,        "lr must be a finite real number, got nan"),
+    ("SGD(params(), lr=math.inf)",                  "infinite lr",                   ValueError,        "got inf"),
+    ("SGD(params(), lr='0.1')",                     "a str lr",                      ValueError,        "got '0.1'"),
+    ("SGD(params(), lr=Value(0.1))",                "a Value lr",                    ValueError,        "got Value(data=0.1"),
+    ("SGD(params(), lr=0.1, momentum=-0.5)",        "negative momentum",             ValueError,        "momentum and weight_decay must be >= 0"),
+    ("SGD(params(), lr=0.1, weight_decay=math.nan)", "NaN weight decay",             ValueError,        "weight_decay must be a finite"),
+    ("setattr(SGD(params(), lr=0.1), 'lr', -1.0)",  "a schedule sets lr < 0",        ValueError,        "lr must be >= 0"),
+    ("SGD(params(), lr=Fraction(1, 10))",           "a Fraction lr",                 WORKS,             "result.lr == 0.1"),
+    ("SGD((p for p in params()), lr=0.1)",          "a generator of parameters",     WORKS,             "len(result.params) == 13"),
+]
+
+LOSSES = [
+    ("hinge_loss([], [])",                          "empty input",                   ValueError,        "hinge_loss: empty input"),
+    ("hinge_loss(scores(), [1])",                   "fewer targets",                 ValueError,        "2 predictions but 1 targets"),
+    ("hinge_loss(scores(), [0, 1])",                "0/1 labels",                    ValueError,        "targets must be -1 or +1"),
+    ("hinge_loss(scores(), [1, math.nan])",         "NaN target",                    ValueError,        "finite real numbers, got nan"),
+    ("hinge_loss(scores(), [True, False])",         "bool targets",                  ValueError,        "got True"),
+    ("hinge_loss(scores(), '+-')",                  "a str of labels",               TypeError,         "targets (numbers) must be a list"),
+    ("hinge_loss({'a': Value(1.0)}, [1])",          "a dict of scores",              TypeError,         "must be a list (or one of them), got dict"),
+    ("hinge_loss(set(scores()), [1, -1])",          "a set (no order)",              TypeError,         "got set"),
+    ("hinge_loss(None, [1])",                       "None",                          TypeError,         "got NoneType"),
+    ("hinge_loss(Value(0.5), 1)",                   "one score, one target",         WORKS,             "result.data == 0.5"),
+    ("hinge_loss((s for s in scores()), [1, -1])",  "a generator of scores",         WORKS,             "result.data == 0.25"),
+    ("mse_loss([[Value(1.0)]], [1.0])",             "a nested list",                 TypeError,         "predictions must be Values or numbers, got list"),
+    ("mse_loss(['a'], [1.0])",                      "a str prediction",              TypeError,         "got str"),
+    ("mse_loss([Value(1.0)], [Value(1.0)])",        "a Value target",                ValueError,        "targets must be finite real numbers, got Value"),
+    ("mse_loss([Value(math.nan)], [0.0])",          "a NaN prediction",              WORKS,             "math.isnan(result.data)"),
+    ("mse_loss([2.0], [1.0])",                      "a number prediction",           WORKS,             "result.data == 1.0"),
+    ("bce_with_logits_loss([Value(1.0)], [2])",     "target outside [0, 1]",         ValueError,        "targets must be in [0, 1]"),
+    ("bce_with_logits_loss([Value(1.0)], [-1])",    "±1 labels given to BCE",        ValueError,        "(labels 0/1)"),
+    ("bce_with_logits_loss([Value(1000.0)], [0])",  "(a huge logit)",                WORKS,             "result.data == 1000.0"),
+]
+
+DATA = [
+    ("make_moons(0)",                               "zero points",                   ValueError,        "n must be a positive int, got 0"),
+    ("make_moons(-5)",                              "negative n",                    ValueError,        "got -5"),
+    ("make_moons(10.0)",                            "a float n",                     ValueError,        "got 10.0"),
+    ("make_xor(True)",                              "a bool n",                      ValueError,        "got True"),
+    ("make_moons(10, noise=-0.1)",                  "negative noise",                ValueError,        "noise must be a finite number >= 0"),
+    ("make_moons(10, noise=math.nan)",              "NaN noise",                     ValueError,        "got nan"),
+    ("make_circles(10, noise=math.inf)",            "infinite noise",                ValueError,        "got inf"),
+    ("make_moons(10, seed='a')",                    "a str seed",                    TypeError,         "seed must be an int or None, got str"),
+    ("make_xor(10, seed=1.5)",                      "a float seed",                  TypeError,         "got float"),
+    ("make_circles(10, factor=1.0)",                "factor 1",                      ValueError,        "strictly between 0 and 1, got 1.0"),
+    ("make_circles(10, factor=0)",                  "factor 0",                      ValueError,        "got 0"),
+    ("make_circles(10, factor=math.nan)",           "NaN factor",                    ValueError,        "got nan"),
+    ("make_moons(1)",                               "(a single point)",              WORKS,             "len(result[0]) == 1"),
+    ("make_moons(10, noise=Fraction(1, 10))",       "a Fraction noise",              WORKS,             "result == make_moons(10, noise=0.1)"),
+]
+
+NUMPY = [  # numpy's scalars and arrays, as a notebook produces them (np.arange, model outputs, labels)
+    ("Value(np.float32(0.5))",                      "numpy float32",                 WORKS,             "result.data == 0.5"),
+    ("MLP(np.int64(2), list(np.arange(3, 5)), seed=np.int64(0)).state_dict()", "numpy int64 sizes and seed", WORKS, "result == MLP(2, [3, 4], seed=0).state_dict()"),
+    ("MLP(np.int64(2), [np.int64(3)]).nin",         "numpy int64 size",              WORKS,             "type(result) is int"),
+    ("SGD(params(), lr=np.float32(0.5)).lr",        "numpy float32 lr",              WORKS,             "result == 0.5"),
+    ("hinge_loss(scores(), np.array([1, -1]))",     "numpy array of labels",         WORKS,             "result.data == 0.25"),
+    ("make_moons(np.int64(10), noise=np.float32(0.0), seed=np.int64(1))", "numpy args", WORKS,          "result == make_moons(10, noise=0.0, seed=1)"),
+    ("Neuron(2, activation='linear')(np.array([1.0, 2.0]))", "numpy input row",      WORKS,             "isinstance(result, Value)"),
+    ("activation_report(net(), [[np.float32(0.5), np.int64(1)]]).n_inputs", "numpy scalars in X", WORKS, "result == 1"),
+    ("activation_report(net(), np.array(X))",       "a numpy array as X",            TypeError,         "X[0] must be a sequence of 2 numbers, got ndarray"),
+    ("MLP(2, np.array([3, 1]))",                    "a numpy array of sizes",        ValueError,        "non-empty list of layer sizes"),
+]
+
+DIAGNOSTICS = [
+    ("activation_report(Neuron(2), X)",             "a Neuron, not an MLP",          TypeError,         "expected an MLP, got Neuron"),
+    ("activation_report(net(), [])",                "no inputs",                     ValueError,        "X is empty"),
+    ("activation_report(net(), [[1.0, 2.0, 3.0]])", "a row of the wrong length",     ValueError,        "X[0] has 3 values; the model expects 2"),
+    ("activation_report(net(), [1.0, 2.0])",        "one row, not a list of rows",   TypeError,         "X[0] must be a sequence of 2 numbers, got float"),
+    ("activation_report(net(), [[Value(1.0), 2.0]])", "Values, not numbers",         TypeError,         "X[0] must hold real numbers, got Value"),
+    ("activation_report(net(), [['1', '2']])",      "strs",                          TypeError,         "got str"),
+    ("activation_report(net(), [[math.nan, 0.0]])", "a NaN input",                   ValueError,        "X[0] holds nan: inputs must be finite"),
+    ("activation_report(net(), [[0.0, -math.inf]])", "an infinite input",            ValueError,        "X[0] holds -inf"),
+    ("activation_report(net(), (x for x in X))",    "a generator of rows",           WORKS,             "result.n_inputs == 8"),
+    ("activation_report(net(), 5)",                 "a number",                      TypeError,         "not iterable"),
+    ("pre_activations(net(), [])",                  "no inputs",                     ValueError,        "X is empty"),
+    ("gradient_reach(net(), [])",                   "no inputs",                     ValueError,        "X is empty"),
+    ("gradient_reach(net(), [[math.nan, 0.0]])",    "a NaN input",                   ValueError,        "inputs must be finite"),
+    ("gradient_reach(Value(1.0), X)",               "a Value, not an MLP",           TypeError,         "expected an MLP, got Value"),
+    ("DeadNeuronHistory().record(1.0, net(), X)",   "a float step",                  TypeError,         "step must be an int, got float"),
+    ("history().record(0, net(), X)",               "a repeated step",               ValueError,        "steps must increase: got 0 after 0"),
+    ("history().record(1, MLP(2, [5, 1]), X)",      "another model's shape",         ValueError,        "model has hidden layers (5,)"),
+    ("history().layer_dead(1)",                     "a layer that does not exist",   IndexError,        "hidden layer 1 does not exist; there are 1"),
+    ("history().layer_dead(-1)",                    "a negative layer",              IndexError,        "hidden layer -1 does not exist"),
+    ("history().layer_dead('0')",                   "a str layer",                   TypeError,         "layer must be an int, got str"),
+]
+
+VIZ = [
+    ("draw_graph(5.0)",                             "a number, not a Value",         TypeError,         "draw_graph expects a Value, got float"),
+    ("draw_graph(net())",                           "a model, not a Value",          TypeError,         "got MLP"),
+    ("draw_graph(Value(1.0), rankdir='XY')",        "unknown direction",             ValueError,        "rankdir must be one of LR, RL, TB, BT"),
+    ("draw_graph(Value(1.0), max_nodes=0)",         "max_nodes 0",                   ValueError,        "max_nodes must be a positive int"),
+    ("draw_graph(Value.sum([Value(1.0), Value(2.0), Value(3.0)]), max_nodes=3)", "graph too big", ValueError, "4 Values, more than max_nodes=3"),
+    ("draw_network(Value(1.0), X)",                 "a Value, not an MLP",           TypeError,         "draw_network expects an MLP"),
+    ("draw_network(net(), X, max_edges=-1)",        "negative max_edges",            ValueError,        "max_edges must be a positive int"),
+    ("draw_network(net(), [])",                     "no inputs",                     ValueError,        "X is empty"),
+    ("draw_network(net(), [[math.inf, 1.0]])",      "an infinite input",             ValueError,        "inputs must be finite"),
+    ("draw_network(net(), [[1.0]])",                "a row of the wrong length",     ValueError,        "the model expects 2"),
+]
+
+FILES = [  # `tmp` is a fresh folder; `saved` the path of a model saved in it; `text` writes a file
+    ("save(params(), tmp / 'm.json')",              "parameters, not the model",     TypeError,         "save expects an MLP, got list"),
+    ("save(Neuron(2), tmp / 'm.json')",             "a Neuron",                      TypeError,         "got Neuron"),
+    ("save(net(), 5)",                              "a number as path",              TypeError,         "path must be a str or os.PathLike, got int"),
+    ("save(net(), b'm.json')",                      "a bytes path",                  TypeError,         "got bytes"),
+    ("save(net(), tmp)",                            "a folder as path",              IsADirectoryError, "it is a directory"),
+    ("save(net(), tmp / 'no' / 'm.json')",          "a folder that does not exist",  FileNotFoundError, "the folder"),
+    ("save(net(), saved / 'm.json')",               "a file as folder",              NotADirectoryError, "is not a folder"),
+    ("save(diverged, tmp / 'm.json')",              "NaN weights",                   ValueError,        "is nan (all must be finite)"),
+    ("load(save(net(), tmp / 'model.pkl'))",        "(a suffix other than .json)",   WORKS,             "result.state_dict() == net().state_dict()"),
+    ("load(str(saved))",                            "(a str path)",                  WORKS,             "isinstance(result, MLP)"),
+    ("draw_graph(Value(1.0)).render(tmp / 'g.jpg')", "an unsupported suffix",      ValueError,        "supported suffixes are .svg, .png, .pdf, .dot"),
+    ("draw_graph(Value(1.0)).render(tmp / 'graph')", "no suffix",                    ValueError,        "cannot render to 'graph'"),
+    ("draw_graph(Value(1.0)).render(tmp)",          "a folder as path",              ValueError,        "supported suffixes"),
+    ("draw_graph(Value(1.0)).render(tmp / 'no' / 'g.svg')", "a folder that does not exist", FileNotFoundError, "the folder"),
+    ("draw_graph(Value(1.0)).render(5)",            "a number as path",              TypeError,         "os.PathLike"),
+    ("load(tmp / 'missing.json')",                  "a missing file",                FileNotFoundError, "no model file at"),
+    ("load(tmp)",                                   "a folder",                      IsADirectoryError, "Is a directory"),
+    ("load(None)",                                  "None",                          TypeError,         "path must be a str or os.PathLike"),
+    ("load(text('m.json', ''))",                    "an empty file",                 ValueError,        "invalid JSON"),
+    ("load(text('m.json', '{\"format\": \"microgradrelu.mlp\"'))", "a truncated file", ValueError,      "invalid JSON"),
+    ("load(text('m.svg', '<svg></svg>'))",          "a picture, not a model",        ValueError,        "m.svg is not a valid model file"),
+    ("load(text('m.json', '{}'))",                  "an empty object",               ValueError,        "missing ['format', 'version'"),
+    ("load(text('m.json', saved.read_text().replace('pe\": 0.01', 'pe\": ' + '1' * 400)))", "a 400-digit slope", ValueError, "negative_slope must be finite"),
+    ("load(text('m.json', saved.read_text().replace('b\": 0.0', 'b\": ' + '1' * 400)))", "a 400-digit weight", ValueError, "must be finite, got 111"),
+    ("load(text('m.json', 'NaN'))",                 "a bare NaN",                    ValueError,        "NaN is not allowed"),
+]
+# fmt: on
+
+
+def rows(table: list[tuple[str, str, type[BaseException] | None, str]]) -> list[Any]:
+    return [pytest.param(call, outcome, check, id=f"{call}  [{wrong}]") for call, wrong, outcome, check in table]
+
+
+def run_row(call: str, outcome: type[BaseException] | None, check: str, namespace: dict[str, Any]) -> None:
+    if outcome is WORKS:
+        result = eval(call, namespace)
+        assert eval(check, {**namespace, "result": result}), f"{call} gave {result!r}"
+        return
+    with pytest.raises(outcome) as info:
+        eval(call, namespace)
+    assert type(info.value) is outcome, f"{call} raised {type(info.value).__name__}, not {outcome.__name__}"
+    assert check in str(info.value), f"{call}: {check!r} not in {str(info.value)!r}"
+
+
+@pytest.mark.parametrize(("call", "outcome", "check"), rows(ENGINE + NN + OPTIM + LOSSES + DATA + DIAGNOSTICS + VIZ))
+def test_in_memory(call: str, outcome: type[BaseException] | None, check: str) -> None:
+    run_row(call, outcome, check, NAMESPACE)
+
+
+@pytest.mark.skipif(np is None, reason="numpy is not installed")
+@pytest.mark.parametrize(("call", "outcome", "check"), rows(NUMPY))
+def test_numpy(call: str, outcome: type[BaseException] | None, check: str) -> None:
+    run_row(call, outcome, check, NAMESPACE)
+
+
+@pytest.mark.parametrize(("call", "outcome", "check"), rows(FILES))
+def test_files(tmp_path: Path, call: str, outcome: type[BaseException] | None, check: str) -> None:
+    saved = save(net(), tmp_path / "saved.json")
+    diverged = net()
+    diverged.parameters()[0].data = math.nan
+
+    def text(name: str, content: str) -> Path:
+        (tmp_path / name).write_text(content)
+        return tmp_path / name
+
+    before = sorted(p.name for p in tmp_path.iterdir())
+    run_row(call, outcome, check, {**NAMESPACE, "tmp": tmp_path, "saved": saved, "diverged": diverged, "text": text})
+    if outcome is not WORKS:  # a failed save writes nothing, not even a temporary file
+        after = sorted(p.name for p in tmp_path.iterdir())
+        assert after == before or call.startswith("load(text"), after
+
+
+def test_every_public_name_has_a_row() -> None:
+    """The audit covers the whole public API: each name in microgradrelu.__all__ appears in a call."""
+    calls = " ".join(call for call, *_ in ENGINE + NN + OPTIM + LOSSES + DATA + NUMPY + DIAGNOSTICS + VIZ + FILES)
+    missing = [name for name in microgradrelu.__all__ if f"{name}(" not in calls and f"{name}." not in calls]
+    assert missing == []
