@@ -6,9 +6,8 @@ Demos import this as `_common` (Python puts the script's folder on sys.path)."""
 from __future__ import annotations
 
 import argparse
-import os
+import io
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no window: works on a server, in CI and in tests
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+from microgradrelu._files import write_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "demos" / "out"
@@ -90,17 +91,13 @@ def _fmt(value: object) -> str:
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Write a matplotlib figure atomically (temp file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
+    """Write a matplotlib figure atomically: drawn into memory, then written in one rename."""
+    buffer = io.BytesIO()
     try:
-        fig.savefig(tmp, format=path.suffix.lstrip("."), dpi=110, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        fig.savefig(buffer, format=path.suffix.lstrip("."), dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
+    write_atomic(path, buffer.getvalue())
     return path
 
 

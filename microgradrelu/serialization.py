@@ -10,15 +10,14 @@ so a crash never leaves half a file behind.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from ._files import write_atomic
 from .nn import MLP
 
 FORMAT = "microgradrelu.mlp"
@@ -56,34 +55,8 @@ def save(model: MLP, path: str | os.PathLike[str]) -> Path:
         },
         "parameters": weights,
     }
-    _write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode("utf-8"))
+    write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode("utf-8"))
     return path
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file next to `path`, then rename it over `path` (atomic on
-    POSIX and Windows); the temporary file is removed if anything fails."""
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot write {path}: it is a directory")
-    folder = path.parent
-    if not folder.is_dir():
-        if folder.exists():
-            raise NotADirectoryError(f"cannot write {path}: {folder} is not a folder")
-        raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise type(exc)(exc.errno, f"cannot write {path}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):  # never hide the error that got us here
-            os.unlink(tmp)
-        raise
 
 
 def _reject_constant(token: str) -> float:

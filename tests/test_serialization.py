@@ -13,7 +13,6 @@ import math
 import os
 import pickle
 import struct
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -186,10 +185,14 @@ def test_a_folder_without_write_permission_names_the_target_path(
     """Simulated (chmod does not stop root): the OS names only the temporary file, so the
     error is re-raised naming the file the user asked for."""
 
-    def denied(**kwargs: object) -> tuple[int, str]:
-        raise PermissionError(13, "Permission denied", str(tmp_path / ".model.json.x.tmp"))
+    real_open = os.open
 
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    def denied(path: str | os.PathLike[str], *args: object, **kwargs: object) -> int:
+        if str(path).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(PermissionError, match=r"cannot write .*/model\.json: Permission denied"):
         microgradrelu.save(MLP(2, [1]), tmp_path / "model.json")
     assert os.listdir(tmp_path) == []
