@@ -31,7 +31,7 @@ def _uniform_init(nin: int, rng: random.Random) -> tuple[list[float], float]:
 # distribution P = Beta(RAI_BETA[0], RAI_BETA[1]) and the scale of the symmetric entries,
 # sigma = RAI_SIGMA / sqrt(nin).
 RAI_BETA = (2.0, 1.0)
-RAI_SIGMA = 0.6
+RAI_SIGMA = 0.6007
 
 
 def _rai_init(nin: int, rng: random.Random) -> tuple[list[float], float]:
@@ -47,10 +47,10 @@ def _rai_init(nin: int, rng: random.Random) -> tuple[list[float], float]:
     drawn from N(0, sigma^2). So the bias is random too (He's is 0).
 
     Constants: P = Beta(2, 1) is the paper's choice in its numerical examples. For sigma we
-    use 0.6 / sqrt(nin): the paper designs sigma by a second-moment analysis (so activations
-    do not explode with depth); its exact formula could not be retrieved while writing this,
-    and 0.6 / sqrt(fan-in) is the value a public implementation citing the paper uses with
-    Beta(2, 1). The born-dead demo measures the result (demos/born_dead.py).
+    use 0.6007 / sqrt(nin): the paper designs sigma by a second-moment analysis (so activations
+    neither explode nor vanish with depth); its derivation is not reproduced here, and
+    0.6007 / sqrt(fan-in) with Beta(2, 1) is the value that public implementations citing the
+    paper use. The born-dead demo measures the result (demos/born_dead.py).
     The constants are RAI_BETA and RAI_SIGMA in this module.
     """
     sigma = RAI_SIGMA / math.sqrt(nin)
