@@ -9,9 +9,9 @@ How it is measured: the same MLP(2, [16, 16, 1]) (same seed, so the same initial
 is trained on the same two-moons data twice, once with ReLU and once with Leaky ReLU
 hidden units, by full-batch SGD on the hinge loss at a constant learning rate (--lr,
 default 2.0: high enough to kill ReLU units in this setting, as the output shows).
-  * Every --every steps, `DeadNeuronHistory` records per hidden layer how many neurons have
-    z <= 0 on every training input (`activation_report`): "dead" for ReLU, "negative
-    everywhere" for Leaky ReLU.
+  * At each of the first 5 steps and then every --every steps, `DeadNeuronHistory`
+    records per hidden layer how many neurons have z <= 0 on every training input
+    (`activation_report`): "dead" for ReLU, "negative everywhere" for Leaky ReLU.
   * After training, `gradient_reach` runs the engine's backward on every input and counts
     the neurons that received a zero gradient (∂output/∂bias = 0) on every input, i.e.
     neurons that gradient descent can no longer change. This is measured, not inferred.
@@ -37,6 +37,9 @@ SIZES = [16, 16, 1]
 KINDS = {"relu": "ReLU", "leaky_relu": "Leaky ReLU"}
 
 
+EARLY = 5  # steps recorded one by one at the start, where most ReLU units die
+
+
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
     scores = pre_activations(model, X)[-1][0]
     return sum((s > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
@@ -55,7 +58,7 @@ def train(
     loss = float("nan")
     progress = _common.Progress(f"training {KINDS[activation]}", steps)
     for k in range(steps + 1):
-        if k % args.every == 0 or k == steps:
+        if k < EARLY or k % args.every == 0 or k == steps:  # units die early: record each first step
             history.record(k, model, X)
             accuracies.append(accuracy(model, X, y))
         if k == steps:
@@ -75,7 +78,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--lr", type=_common.positive_float, default=2.0, help="constant learning rate (default 2.0)")
     p.add_argument("--steps", type=_common.positive_int, default=60, help="SGD steps (default 60)")
     p.add_argument("--points", type=_common.positive_int, default=100, help="two-moons points (default 100)")
-    p.add_argument("--every", type=_common.positive_int, default=5, help="record every N steps (default 5)")
+    p.add_argument(
+        "--every",
+        type=_common.positive_int,
+        default=5,
+        help=f"record every N steps and each of the first {EARLY} (default 5)",
+    )
     args = p.parse_args(argv)
     started = time.perf_counter()
     out = _common.out_dir(args.out)
@@ -116,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
                 name,
                 " + ".join(map(str, r["dead_per_layer"])) + f" = {r['dead']}",
                 " + ".join(map(str, r["zero_gradient_per_layer"])) + f" = {r['zero_gradient']}",
-                r["accuracy"],
+                f"{r['accuracy']:.2f}",
                 r["loss"],
             ]
         )
