@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import random
+import weakref
 
 import pytest
 
@@ -89,3 +90,19 @@ def test_mlp_forward_restores_the_garbage_collector_state() -> None:
     with pytest.raises(ValueError):
         model([1.0])  # an error inside the forward pass still restores it
     assert gc.isenabled()
+
+
+def test_mlp_forward_does_not_stop_a_users_cycles_from_being_collected() -> None:
+    """MLP.__call__ files every tracked object as old (gc.freeze + gc.unfreeze): a reference
+    cycle the user made before still dies at the next full collection."""
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle: only the cyclic collector can free it
+    probe = weakref.ref(a)
+    del a, b
+    MLP(2, [3, 1], seed=0)([1.0, 2.0])
+    gc.collect()
+    assert probe() is None
