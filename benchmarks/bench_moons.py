@@ -1,6 +1,6 @@
 """microgradrelu against micrograd 0.1.0 and hand-written plain-float backprop, in one run.
 
-    python benchmarks/bench_moons.py            # the full run (a few minutes)
+    python benchmarks/bench_moons.py            # the full run (about 80 s on 2 cores)
     python benchmarks/bench_moons.py --quick    # tiny sizes, a few seconds (the smoke test)
 
 Every sample runs in a fresh worker process (this same file with --worker), and the engines

@@ -12,8 +12,7 @@ every graph, and CPython's cyclic collector can never find anything to free in o
 *scans* container objects, though: a training step makes ~100,000 (each node and its
 tuples), all alive until the step ends, and the automatic collections during the step walk
 them again and again, for nothing. So `MLP.__call__`, which builds most of a network's
-graph, pauses the collector and then files the new objects as old ones, so that they are
-not rescanned every step (benchmarks/README.md has the numbers).
+graph, pauses the collector (benchmarks/README.md has the numbers).
 
 This module imports nothing from the rest of the package.
 """

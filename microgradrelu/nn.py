@@ -253,12 +253,6 @@ class MLP(Module):
             for layer in self.layers:
                 x = layer(x)
         finally:
-            # The new nodes would still be scanned once, by the first collection after this
-            # (~7 ms a step): freeze + unfreeze files every tracked object under the oldest
-            # generation without scanning it. Nothing is lost: a full collection still looks
-            # at all of them; it just does not happen every step.
-            gc.freeze()
-            gc.unfreeze()
             if gc_was_enabled:
                 gc.enable()
         return x[0] if len(x) == 1 else x  # type: ignore[return-value]
