@@ -24,7 +24,8 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 
 # Shared local-derivative tuples: most edges of + and relu carry 1.0 or 0.0, so those
-# nodes point at one of these constants instead of allocating a tuple each.
+# nodes point at one of these constants instead of allocating a tuple each. _ZERO marks a
+# node that passes nothing back whatever arrives (a blocked ReLU, x**0): see backpropagate.
 _ONE = (1.0,)
 _ZERO = (0.0,)
 _ONE_ONE = (1.0, 1.0)
@@ -130,11 +131,9 @@ class Value:
         if isinstance(out, complex):
             raise ValueError(f"{x!r} ** {p!r} is not a real number (negative base, fractional exponent)")
         if p == 0.0:
-            d = 0.0
-        elif x == 0.0 and p < 1.0:
-            d = math.inf  # vertical tangent, as PyTorch reports
-        else:
-            d = p * x ** (p - 1.0)
+            return _node(out, (self,), _ZERO, "**")  # x**0 = 1 is constant
+        # at x = 0 with p < 1 the tangent is vertical: inf, as PyTorch reports
+        d = math.inf if x == 0.0 and p < 1.0 else p * x ** (p - 1.0)
         return _node(out, (self,), (d,), "**")
 
     def __rpow__(self, base: float) -> Value:
@@ -159,11 +158,12 @@ class Value:
         if isinstance(other, Value):
             if other.data == 0.0:
                 raise ZeroDivisionError(f"division by a Value equal to zero ({other!r})")
-            return self * other**-1.0
+            inv = other**-1.0  # a / b is the graph a * b**-1, but its value is a / b exactly
+            return _node(self.data / other.data, (self, inv), (inv.data, self.data), "*")
         c = _operand(other)
         if c is None:
             return NotImplemented
-        return self * (1.0 / c)  # ZeroDivisionError for c == 0
+        return _node(self.data / c, (self,), (1.0 / c,), "*")  # ZeroDivisionError for c == 0
 
     def __rtruediv__(self, other: float) -> Value:
         c = _operand(other)
@@ -171,7 +171,8 @@ class Value:
             return NotImplemented
         if self.data == 0.0:
             raise ZeroDivisionError(f"division by a Value equal to zero ({self!r})")
-        return self**-1.0 * c
+        inv = self**-1.0
+        return _node(c / self.data, (inv,), (c,), "*")
 
     # --- activations ----------------------------------------------------------------
     def relu(self) -> Value:
@@ -344,11 +345,16 @@ def backpropagate(order: list[Value], seed: float = 1.0) -> None:
     """The chain rule over a topological order: each node hands grad * local derivative
     to each child. Interior nodes start at 0, leaves keep what they had (accumulate).
 
-    A node whose gradient is 0 would add local * 0 = 0 to every child, so it is skipped:
-    about half the nodes of a ReLU network (dead units, points the loss is done with).
-    Except where a local derivative is inf or NaN: 0 * inf is NaN, and PyTorch passes that
-    NaN on, so we do too: `sum(locals) * 0.0 == 0.0` fails if any local derivative is inf
-    or NaN (and if finite ones overflow when summed, which only costs the skip).
+    Two kinds of node are skipped, with PyTorch's results for inf and NaN:
+    - a blocked ReLU (or x**0), marked by the shared _ZERO tuple: it passes nothing back,
+      even an inf or NaN gradient (PyTorch selects 0 there rather than multiplying);
+    - a node whose gradient is 0: local * 0 adds nothing, and about half the nodes of a
+      ReLU network are such (dead units, points the loss is done with). Unless a local
+      derivative is inf or NaN, where 0 * inf is NaN and PyTorch passes it on, as we do:
+      `sum(locals) * 0.0 == 0.0` is false then (and if finite ones overflow when summed,
+      which only costs the skip).
+    `order` must be a topological order of the graph (as `topological_order` returns); a
+    wrong order silently gives wrong gradients.
     """
     if not order:
         raise ValueError("backpropagate needs a non-empty topological order (see topological_order)")
@@ -366,7 +372,7 @@ def backpropagate(order: list[Value], seed: float = 1.0) -> None:
     root.grad += seed
     for node in reversed(order):
         g = node.grad
-        if g == 0.0 and sum(node.local_grads) * 0.0 == 0.0:
+        if node.local_grads is _ZERO or (g == 0.0 and sum(node.local_grads) * 0.0 == 0.0):
             continue
         for child, local in zip(node.children, node.local_grads):
             child.grad += local * g

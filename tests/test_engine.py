@@ -398,7 +398,8 @@ def test_exp_overflow_names_the_limit() -> None:
 
 
 def test_million_node_chain_backpropagates() -> None:
-    """No recursion anywhere: micrograd fails at depth ~331. Building the chain is the slow part;
+    """No recursion anywhere: micrograd's recursive backward fails near depth 1,000.
+    Building the chain is the slow part;
     the cyclic GC is paused while building because the graph has no cycles for it to find."""
     n = 1_000_000
     factor = 1.0000001
@@ -506,3 +507,12 @@ def test_graph_is_freed_without_the_cyclic_gc() -> None:
 def test_central_difference() -> None:
     assert central_difference(lambda t: t**3, 2.0) == pytest.approx(12.0, rel=1e-9)
     assert central_difference(math.sin, 0.3, h=1e-4) == pytest.approx(math.cos(0.3), rel=1e-8)
+
+
+@pytest.mark.parametrize(("a", "b"), [(49.0, 49.0), (0.3, 0.1), (1.0, 3.0), (-7.5, 0.2)])
+def test_division_value_is_pythons_quotient(a: float, b: float) -> None:
+    """a / b builds a * b**-1, but its value is a / b as Python computes it, not a * (1/b)
+    (49 * (1/49) is 0.9999999999999999)."""
+    assert (Value(a) / b).data == a / b
+    assert (Value(a) / Value(b)).data == a / b
+    assert (a / Value(b)).data == a / b

@@ -7,6 +7,7 @@ At the kinks PyTorch's `torch.relu` and `leaky_relu` are the reference; `clamp(m
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -175,3 +176,40 @@ def test_mlp_matches_torch(torch: ModuleType, activation: str, seed: int) -> Non
         layer, neuron, k = match.groups()
         grad = biases[int(layer)].grad[int(neuron)] if k is None else weights[int(layer)].grad[int(neuron), int(k)]
         assert agree(p.grad, grad.item()), (name, p.grad, grad.item())
+
+
+# --- inf and NaN gradients: where PyTorch multiplies (0 * inf = NaN) and where it selects ---------
+
+NONFINITE_CASES = [
+    # (name, x, build y = f(x) for both engines, seed gradient)
+    ("blocked relu, inf from downstream", -1.0, lambda x, t: t.relu(x) if t else x.relu(), math.inf),
+    ("blocked relu, nan from downstream", -1.0, lambda x, t: t.relu(x) if t else x.relu(), math.nan),
+    ("x**0, inf from downstream", 2.0, lambda x, t: x**0, math.inf),
+    (
+        "leaky relu, inf on the negative side",
+        -1.0,
+        lambda x, t: t.nn.functional.leaky_relu(x, 0.01) if t else x.leaky_relu(0.01),
+        math.inf,
+    ),
+    ("product with a zero factor, nan from downstream", 3.0, lambda x, t: x * 0.0, math.nan),
+    (
+        "zero gradient into sqrt at 0",
+        0.0,
+        lambda x, t: ((x**0.5) * 0.0 + 1.0).relu() if not t else t.relu((x**0.5) * 0.0 + 1.0),
+        1.0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "x0", "f", "seed"), NONFINITE_CASES, ids=[c[0] for c in NONFINITE_CASES])
+def test_nonfinite_gradients_match_torch(
+    torch: ModuleType, name: str, x0: float, f: Callable[..., Any], seed: float
+) -> None:
+    from microgradrelu.engine import backpropagate, topological_order
+
+    x = Value(x0)
+    backpropagate(topological_order(f(x, None)), seed)
+    xt = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    f(xt, torch).backward(torch.tensor(seed, dtype=torch.float64))
+    expected = xt.grad.item()
+    assert (math.isnan(x.grad) and math.isnan(expected)) or x.grad == expected, (name, x.grad, expected)
