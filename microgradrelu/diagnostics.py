@@ -21,7 +21,7 @@ AT_RISK_FRACTION = 0.05
 
 
 def _activate(z: float, neuron: Neuron) -> float:
-    """The neuron's activation on a plain float (same formulas as the Value ops)."""
+    """The neuron's activation of a plain float, bit-identical to the Value op's result."""
     act = neuron.activation
     if act == "relu":
         return z if z > 0.0 else 0.0
@@ -30,7 +30,7 @@ def _activate(z: float, neuron: Neuron) -> float:
     if act == "tanh":
         return math.tanh(z)
     if act == "sigmoid":
-        return 0.5 * (1.0 + math.tanh(0.5 * z))  # = 1/(1+e^-z), without overflow
+        return Value(z).sigmoid().data  # the engine's own formula, so the next layer's z matches the graph's
     return z
 
 

@@ -69,5 +69,11 @@ def bce_with_logits_loss(logits: Sequence[Value], targets: Sequence[float]) -> V
     mean(softplus(z) - t·z), which equals -t·log σ(z) - (1-t)·log(1-σ(z)) without overflow."""
     pairs = _pairs(logits, targets, "bce_with_logits_loss")
     if any(not 0.0 <= t <= 1.0 for _, t in pairs):
-        raise ValueError("bce_with_logits_loss: targets must be in [0, 1] (labels 0/1)")
+        raise ValueError(
+            "bce_with_logits_loss: targets must be in [0, 1] (labels 0/1; for the ±1 labels of make_moons etc. "
+            "pass [(t + 1) / 2 for t in y])"
+        )
+    bad = next((z.data for z, _ in pairs if not math.isfinite(z.data)), None)
+    if bad is not None:
+        raise ValueError(f"bce_with_logits_loss: a logit is {bad!r} (has training diverged? try a smaller lr)")
     return _mean([_softplus(z) - z * t for z, t in pairs])

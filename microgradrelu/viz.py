@@ -216,7 +216,10 @@ def _value_attrs(v: Value, backward_run: bool) -> dict[str, str]:
 def _op_label(v: Value) -> str:
     """The op's symbol, with what the node can tell about its constant operand."""
     if v.op == "+":
-        const = v.data - sum(c.data for c in v.children)
+        total = 0.0
+        for c in v.children:  # left to right, as Value.sum adds (Python 3.12's sum() compensates)
+            total += c.data
+        const = v.data - total
         return f"+ {_num(const)}" if const != 0.0 and math.isfinite(const) else "+"
     if v.op == "*":
         return f"× {_num(v.local_grads[0])}" if len(v.children) == 1 else "×"

@@ -208,7 +208,8 @@ LOSSES = [
     ("mse_loss([Value(math.nan)], [0.0])",          "a NaN prediction",              WORKS,             "math.isnan(result.data)"),
     ("mse_loss([2.0], [1.0])",                      "a number prediction",           WORKS,             "result.data == 1.0"),
     ("bce_with_logits_loss([Value(1.0)], [2])",     "target outside [0, 1]",         ValueError,        "targets must be in [0, 1]"),
-    ("bce_with_logits_loss([Value(1.0)], [-1])",    "±1 labels given to BCE",        ValueError,        "(labels 0/1)"),
+    ("bce_with_logits_loss([Value(1.0)], [-1])",    "±1 labels given to BCE",        ValueError,        "(t + 1) / 2"),
+    ("bce_with_logits_loss([Value(math.nan)], [1])", "a NaN logit (diverged)",       ValueError,        "diverged"),
     ("bce_with_logits_loss([Value(1000.0)], [0])",  "(a huge logit)",                WORKS,             "result.data == 1000.0"),
 ]
 
