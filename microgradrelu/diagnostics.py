@@ -184,7 +184,7 @@ class DeadNeuronHistory:
 
     def record(self, step: int, model: MLP, X: Sequence[Sequence[float]]) -> ActivationReport:
         """Measure `model` on `X` and append the dead counts; returns the full report."""
-        if isinstance(step, bool) or not isinstance(step, int):
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral):
             raise TypeError(f"step must be an int, got {type(step).__name__}")
         if self.rows and step <= self.rows[-1].step:
             raise ValueError(f"steps must increase: got {step} after {self.rows[-1].step}")
@@ -208,7 +208,7 @@ class DeadNeuronHistory:
         """Dead count of hidden layer `layer`, one value per record."""
         if not self.rows:
             return []
-        if isinstance(layer, bool) or not isinstance(layer, int):
+        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral):
             raise TypeError(f"layer must be an int, got {type(layer).__name__}")
         if not 0 <= layer < len(self.rows[0].neurons):
             raise IndexError(f"hidden layer {layer} does not exist; there are {len(self.rows[0].neurons)}")

@@ -45,7 +45,10 @@ def _as_float(x: object, what: str = "Value data") -> float:
     """Accept any real number except bool (float, int, numpy scalars, Fraction)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{what} is too large for a float: {len(str(x))} digits (at most about 1.8e308)") from None
 
 
 def _operand(x: object) -> float | None:
@@ -127,7 +130,10 @@ class Value:
         if p is None:
             return NotImplemented
         x = self.data
-        out = x**p  # ZeroDivisionError for 0 ** negative, as Python does
+        try:
+            out = x**p  # ZeroDivisionError for 0 ** negative, as Python does
+        except OverflowError:
+            raise OverflowError(f"{x!r} ** {p!r} overflows a float (at most about 1.8e308)") from None
         if isinstance(out, complex):
             raise ValueError(f"{x!r} ** {p!r} is not a real number (negative base, fractional exponent)")
         if p == 0.0:

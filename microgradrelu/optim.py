@@ -36,7 +36,9 @@ class SGD:
         self.momentum = _real(momentum, "momentum")
         self.weight_decay = _real(weight_decay, "weight_decay")
         if self.momentum < 0 or self.weight_decay < 0:
-            raise ValueError("momentum and weight_decay must be >= 0")
+            raise ValueError(
+                f"momentum and weight_decay must be >= 0, got momentum={momentum!r}, weight_decay={weight_decay!r}"
+            )
         self._velocity: list[float] | None = None
 
     @property

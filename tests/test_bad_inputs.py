@@ -210,6 +210,8 @@ LOSSES = [
     ("bce_with_logits_loss([Value(1.0)], [2])",     "target outside [0, 1]",         ValueError,        "targets must be in [0, 1]"),
     ("bce_with_logits_loss([Value(1.0)], [-1])",    "±1 labels given to BCE",        ValueError,        "(t + 1) / 2"),
     ("bce_with_logits_loss([Value(math.nan)], [1])", "a NaN logit (diverged)",       ValueError,        "diverged"),
+    ("Value(10**400)",                              "an int beyond float range",     OverflowError,     "too large for a float"),
+    ("Value(1e200) ** 2",                           "a power that overflows",        OverflowError,     "overflows a float"),
     ("bce_with_logits_loss([Value(1000.0)], [0])",  "(a huge logit)",                WORKS,             "result.data == 1000.0"),
 ]
 
