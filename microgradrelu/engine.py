@@ -73,6 +73,23 @@ def _node(data: float, children: tuple[Value, ...], local_grads: tuple[float, ..
     return v
 
 
+def _sum_node(values: Iterable[Value | float], children: list[Value], total: float, caller: str) -> Value:
+    """Add `values` to the terms in `children` (whose data sum to `total`, left to right) and
+    make one "+" node of them all; plain numbers fold into the data as a constant."""
+    for v in values:
+        if isinstance(v, Value):
+            children.append(v)
+            total += v.data
+        else:
+            c = _operand(v)
+            if c is None:
+                raise TypeError(f"{caller} expects Values or real numbers, got {type(v).__name__}")
+            total += c
+    if not children:
+        return Value(total)
+    return _node(total, tuple(children), _ones(len(children)), "+")
+
+
 class Value:
     """One number that remembers how it was computed.
 
@@ -234,20 +251,7 @@ class Value:
     def sum(values: Iterable[Value | float]) -> Value:
         """One "+" node with n children (a neuron's w·x + b is one node, not n-1 binary adds).
         Plain numbers are folded into the result as a constant."""
-        children: list[Value] = []
-        total = 0.0
-        for v in values:
-            if isinstance(v, Value):
-                children.append(v)
-                total += v.data
-            else:
-                c = _operand(v)
-                if c is None:
-                    raise TypeError(f"Value.sum expects Values or real numbers, got {type(v).__name__}")
-                total += c
-        if not children:
-            return Value(total)
-        return _node(total, tuple(children), _ones(len(children)), "+")
+        return _sum_node(values, [], 0.0, "Value.sum")
 
     @staticmethod
     def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value | float = 0.0) -> Value:
@@ -285,17 +289,7 @@ class Value:
             p.op = "*"
             terms.append(p)
             total += d
-        if isinstance(bias, Value):
-            terms.append(bias)
-            total += bias.data
-        else:
-            c = _operand(bias)
-            if c is None:
-                raise TypeError(f"weighted_sum expects a Value or a real number as bias, got {type(bias).__name__}")
-            total += c
-        if not terms:
-            return Value(total)
-        return _node(total, tuple(terms), _ones(len(terms)), "+")
+        return _sum_node((bias,), terms, total, "weighted_sum (bias)")
 
     # --- backpropagation --------------------------------------------------------------
     def backward(self, gradient: float = 1.0) -> None:
