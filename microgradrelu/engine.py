@@ -9,9 +9,9 @@ and no recursion (a chain of a million nodes backpropagates).
 Garbage collection: the engine never makes a reference cycle (a node points only at the
 older nodes it was computed from; there are no closures), so reference counting alone frees
 every graph, and CPython's cyclic collector can never find anything to free in one. It still
-*scans* container objects, though: a training step makes ~100,000 (each node and its
-tuples), all alive until the step ends, and the automatic collections during the step walk
-them again and again, for nothing. So `MLP.__call__`, which builds most of a network's
+*scans* container objects, though: a training step makes tens of thousands (each node and
+its tuples), all alive until the step ends, and the automatic collections during the step
+walk them again and again, for nothing. So `MLP.__call__`, which builds most of a network's
 graph, pauses the collector (benchmarks/README.md has the numbers).
 
 This module imports nothing from the rest of the package.
@@ -71,23 +71,6 @@ def _node(data: float, children: tuple[Value, ...], local_grads: tuple[float, ..
     v.children = children
     v.local_grads = local_grads
     return v
-
-
-def _sum_node(values: Iterable[Value | float], children: list[Value], total: float, caller: str) -> Value:
-    """Add `values` to the terms in `children` (whose data sum to `total`, left to right) and
-    make one "+" node of them all; plain numbers fold into the data as a constant."""
-    for v in values:
-        if isinstance(v, Value):
-            children.append(v)
-            total += v.data
-        else:
-            c = _operand(v)
-            if c is None:
-                raise TypeError(f"{caller} expects Values or real numbers, got {type(v).__name__}")
-            total += c
-    if not children:
-        return Value(total)
-    return _node(total, tuple(children), _ones(len(children)), "+")
 
 
 class Value:
@@ -249,47 +232,71 @@ class Value:
 
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
-        """One "+" node with n children (a neuron's w·x + b is one node, not n-1 binary adds).
+        """One "+" node with n children (not a chain of n-1 binary adds: fewer nodes to walk).
         Plain numbers are folded into the result as a constant."""
-        return _sum_node(values, [], 0.0, "Value.sum")
+        children: list[Value] = []
+        total = 0.0
+        for v in values:
+            if isinstance(v, Value):
+                children.append(v)
+                total += v.data
+            else:
+                c = _operand(v)
+                if c is None:
+                    raise TypeError(f"Value.sum expects Values or real numbers, got {type(v).__name__}")
+                total += c
+        if not children:
+            return Value(total)
+        return _node(total, tuple(children), _ones(len(children)), "+")
 
     @staticmethod
     def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value | float = 0.0) -> Value:
-        """w1·x1 + ... + wn·xn + bias: a neuron's Z, as exactly the same graph as
-        `Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])` (n "*" nodes, one "+").
+        """w1·x1 + ... + wn·xn + bias, a neuron's Z, as ONE node (op "weighted_sum").
 
-        It is only faster: a neuron makes most of the nodes of a network, and building each
-        product here, in one loop, skips the operator dispatch of `w * x` (Python calls
-        `__mul__`, which checks the operand type, then calls `_node`): measured, the forward
-        pass takes ~30% less time (benchmarks/README.md).
+        Its children are w1, x1, w2, x2, ..., bias and its local derivatives x1, w1, x2, w2,
+        ..., 1 (∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1); a plain-number input or bias is not a
+        node, as in `w * 2.0`. Value and gradients are exactly those of the graph
+        `Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])`, which has n + 1 nodes:
+        the same sums in the same order, the same multiply-adds per edge. Like PyTorch's
+        Linear (one autograd node, not one per product), it is the neuron's own op because a
+        network is mostly products: one node per neuron instead of one per weight makes a
+        training step 2–3× faster (benchmarks/README.md). Write the products out, as
+        demos/neuron.py does, to see each one in a drawing.
         """
         if len(weights) != len(inputs):
             raise ValueError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
-        terms: list[Value] = []
+        children: list[Value] = []
+        local_grads: list[float] = []
         total = 0.0
         for w, x in zip(weights, inputs):
             if not isinstance(w, Value):
                 raise TypeError(f"weighted_sum expects Values as weights, got {type(w).__name__}")
             wd = w.data
-            p = _new_value(Value)  # what _node does, written out: this loop is the hot path
             if isinstance(x, Value):
                 xd = x.data
-                p.children = (w, x)
-                p.local_grads = (xd, wd)  # d(w*x)/dw = x, d(w*x)/dx = w
+                children.append(w)  # (two appends: measured faster than `+= (w, x)`)
+                children.append(x)
+                local_grads.append(xd)  # ∂Z/∂w = x
+                local_grads.append(wd)  # ∂Z/∂x = w
             else:
-                c = _operand(x)
-                if c is None:
+                xd = _operand(x)  # type: ignore[assignment]
+                if xd is None:
                     raise TypeError(f"weighted_sum expects Values or real numbers as inputs, got {type(x).__name__}")
-                xd = c
-                p.children = (w,)
-                p.local_grads = (xd,)  # a plain-number input is not a node (as in __mul__)
-            p.data = d = wd * xd
-            p.grad = 0.0
-            p.label = ""
-            p.op = "*"
-            terms.append(p)
-            total += d
-        return _sum_node((bias,), terms, total, "weighted_sum (bias)")
+                children.append(w)
+                local_grads.append(xd)
+            total += wd * xd
+        if isinstance(bias, Value):
+            children.append(bias)
+            local_grads.append(1.0)
+            total += bias.data
+        else:
+            b = _operand(bias)
+            if b is None:
+                raise TypeError(f"weighted_sum expects a Value or a real number as bias, got {type(bias).__name__}")
+            total += b
+        if not children:
+            return Value(total)
+        return _node(total, tuple(children), tuple(local_grads), "weighted_sum")
 
     # --- backpropagation --------------------------------------------------------------
     def backward(self, gradient: float = 1.0) -> None:

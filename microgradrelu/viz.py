@@ -224,6 +224,8 @@ def _op_label(v: Value) -> str:
         return f"+ {_num(const)}" if const != 0.0 and math.isfinite(const) else "+"
     if v.op == "*":
         return f"× {_num(v.local_grads[0])}" if len(v.children) == 1 else "×"
+    if v.op == "weighted_sum":
+        return "Σ w·x + b"  # a neuron's Z; the edge from each w carries its x, and vice versa
     if v.op == "**":
         return _power_label(v)
     if v.op == "relu":

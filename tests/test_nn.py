@@ -127,9 +127,9 @@ def test_neuron_sum_is_one_node() -> None:
     out = neuron([1.0, 2.0, 3.0, 4.0, 5.0])
     assert out.op == "relu"
     (z,) = out.children
-    assert z.op == "+"
-    assert len(z.children) == 6
-    assert z.children[-1] is neuron.b
+    assert z.op == "weighted_sum"
+    assert z.children == (*neuron.w, neuron.b)  # plain-number inputs are edge constants
+    assert z.local_grads == (1.0, 2.0, 3.0, 4.0, 5.0, 1.0)
 
 
 def test_neuron_accepts_values_and_passes_them_gradient() -> None:
@@ -215,7 +215,7 @@ def test_mlp_hidden_activation_and_linear_output() -> None:
     assert [n.activation for n in mlp.layers[2].neurons] == ["linear"] * 2
     assert all(n.negative_slope == 0.05 for layer in mlp.layers for n in layer.neurons)
     outs = mlp([0.3, -0.7])
-    assert all(o.op == "+" for o in outs)  # linear: the sum node itself
+    assert all(o.op == "weighted_sum" for o in outs)  # linear: Z itself
     assert all(o.op == "leaky_relu" for o in mlp.layers[0]([0.3, -0.7]))
 
 

@@ -1,7 +1,8 @@
 """Properties that must hold for every input hypothesis can find.
 
 - Algebraic identities, for values *and* gradients: x + 0, x·1, (x + y) − y, x / y · y,
-  and `Value.sum` against a chain of binary adds (bit-for-bit, repeats and constants included).
+  and `Value.sum` against a chain of binary adds (bit-for-bit, repeats and constants included);
+  `Value.weighted_sum` (one node) against the sum of products it stands for (bit-for-bit).
 - `backward` is linear in its seed, on random graphs: two passes give exactly twice the
   leaf gradients, and a seed of 2 exactly twice those of a seed of 1.
 - save → load round-trips every random MLP bit-for-bit, and a random single-byte
@@ -100,6 +101,35 @@ def test_value_sum_equals_a_chain_of_binary_adds(items: list[int | float], pool:
     assert total.data == chain.data
     assert [v.grad for v in sum_leaves] == [v.grad for v in chain_leaves]
     assert [v.grad for v in sum_leaves] == [3.0 * sum(i == k for i in items if isinstance(i, int)) for k in range(5)]
+
+
+@given(
+    st.lists(st.tuples(reals(1e3), st.one_of(st.none(), reals(1e3)), reals(1e3)), max_size=8),
+    st.one_of(st.none(), reals(1e3)),
+    reals(1e3),
+)
+def test_weighted_sum_equals_the_sum_of_products(
+    rows: list[tuple[float, float | None, float]], bias_value: float | None, bias_const: float
+) -> None:
+    """Each row is (w, x as a Value or None for a constant, the constant); the bias is a Value
+    or a constant. The one node and the n + 1 node graph must agree bit for bit."""
+
+    def build() -> tuple[list[Value], list[Value | float], Value | float]:
+        ws = [Value(w) for w, _, _ in rows]
+        xs: list[Value | float] = [Value(x) if x is not None else c for _, x, c in rows]
+        return ws, xs, Value(bias_value) if bias_value is not None else bias_const
+
+    def leaves(ws: list[Value], xs: list[Value | float], b: Value | float) -> list[Value]:
+        return [v for v in [*ws, *xs, b] if isinstance(v, Value)]
+
+    ws, xs, b = build()
+    fast = Value.weighted_sum(ws, xs, b)
+    (fast * 3.0).backward()
+    ws2, xs2, b2 = build()
+    slow = Value.sum([w * x for w, x in zip(ws2, xs2)] + [b2])
+    (slow * 3.0).backward()
+    assert fast.data == slow.data
+    assert [v.grad for v in leaves(ws, xs, b)] == [v.grad for v in leaves(ws2, xs2, b2)]
 
 
 # --- backward is linear in its seed --------------------------------------------------------------
