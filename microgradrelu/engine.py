@@ -317,8 +317,8 @@ def topological_order(root: Value) -> list[Value]:
     only on the graph, never on memory addresses. When a node is expanded it goes back on
     the stack under a marker (None) and its unplaced children on top; by the time the
     marker comes off again, every child has been placed, so the node can follow them.
-    A node whose children are all placed already (a leaf, or a product whose weight and
-    input earlier products placed: most nodes of a network) is placed at once instead.
+    A node whose children are all placed already (a leaf, or a neuron whose weights and
+    inputs earlier neurons placed: most nodes of a network) is placed at once instead.
     The stack holds plain nodes, so nothing is allocated per node (benchmarks/README.md).
     """
     if not isinstance(root, Value):
