@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from .engine import Value
@@ -57,7 +57,7 @@ def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[
 
 
 def _dot(w: list[float], x: list[float]) -> float:
-    """Σ wᵢxᵢ summed left to right, as `Value.sum` does, so z here is bit-identical to the graph's."""
+    """Σ wᵢxᵢ summed left to right, as `Value.weighted_sum` does, so z here is bit-identical to the graph's."""
     total = 0.0
     for wi, xi in zip(w, x):
         total += wi * xi
@@ -65,10 +65,17 @@ def _dot(w: list[float], x: list[float]) -> float:
 
 
 def _input_row(x: object, nin: int, i: int) -> list[float]:
-    if not isinstance(x, Sequence) or isinstance(x, (str, bytes)):
+    """One input row as floats: a list, tuple or 1-D numpy array of `nin` real numbers (what
+    the model itself accepts). Dicts and sets are refused: their order is not the inputs'."""
+    ordered = isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Set))
+    try:
+        n = len(x) if ordered else -1  # type: ignore[arg-type]
+    except TypeError:  # a generator, a 0-d numpy array
+        n = -1
+    if n < 0:
         raise TypeError(f"X[{i}] must be a sequence of {nin} numbers, got {type(x).__name__}")
-    if len(x) != nin:
-        raise ValueError(f"X[{i}] has {len(x)} values; the model expects {nin}")
+    if n != nin:
+        raise ValueError(f"X[{i}] has {n} values; the model expects {nin}")
     row = []
     for v in x:
         if isinstance(v, bool) or not isinstance(v, numbers.Real):

@@ -125,7 +125,6 @@ def test_edges_carry_local_derivatives_and_ops_name_their_constants():
     assert texts(svg, f"v{order.index(a)}")[1:] == [f"data {a.data:.4g}", f"grad {a.grad:.4g}"]
 
 
-
 def test_a_neurons_weighted_sum_is_one_op_whose_edges_carry_the_other_factor():
     w, x, b = Value(0.5, label="w"), Value(-3.0, label="x"), Value(0.25, label="b")
     z = Value.weighted_sum([w], [x], b)
@@ -137,6 +136,7 @@ def test_a_neurons_weighted_sum_is_one_op_whose_edges_carry_the_other_factor():
     assert texts(svg, f"v{order.index(w)}->{op}") == ["-3"]  # ∂z/∂w = x
     assert texts(svg, f"v{order.index(x)}->{op}") == ["0.5"]  # ∂z/∂x = w
     assert texts(svg, f"v{order.index(b)}->{op}") == ["1"]
+
 
 def test_same_graph_gives_identical_source():
     first, second = relu_layer_graph(), relu_layer_graph()  # both alive: different id()s
