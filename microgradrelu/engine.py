@@ -255,9 +255,10 @@ class Value:
 
         Its children are w1, x1, w2, x2, ..., bias and its local derivatives x1, w1, x2, w2,
         ..., 1 (∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1); a plain-number input or bias is not a
-        node, as in `w * 2.0`. Value and gradients are exactly those of the graph
+        node, as in `w * 2.0`. Value and gradients are bit for bit those of the graph
         `Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])`, which has n + 1 nodes:
-        the same sums in the same order, the same multiply-adds per edge. Like PyTorch's
+        the same sums in the same order, the same multiply-adds per edge (a Value passed in
+        twice may add up its two gradient contributions in the other order). Like PyTorch's
         Linear (one autograd node, not one per product), it is the neuron's own op because a
         network is mostly products: one node per neuron instead of one per weight makes a
         training step 2–3× faster (benchmarks/README.md). Write the products out, as

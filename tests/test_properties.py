@@ -112,7 +112,8 @@ def test_weighted_sum_equals_the_sum_of_products(
     rows: list[tuple[float, float | None, float]], bias_value: float | None, bias_const: float
 ) -> None:
     """Each row is (w, x as a Value or None for a constant, the constant); the bias is a Value
-    or a constant. The one node and the n + 1 node graph must agree bit for bit."""
+    or a constant. The one node and the n + 1 node graph must agree bit for bit. (Every Value
+    is passed once: one passed twice may add its two contributions in the other order.)"""
 
     def build() -> tuple[list[Value], list[Value | float], Value | float]:
         ws = [Value(w) for w, _, _ in rows]
