@@ -65,8 +65,8 @@ def _dot(w: list[float], x: list[float]) -> float:
 
 
 def _input_row(x: object, nin: int, i: int) -> list[float]:
-    """One input row as floats: a list, tuple or 1-D numpy array of `nin` real numbers (what
-    the model itself accepts). Dicts and sets are refused: their order is not the inputs'."""
+    """One input row as floats: a list, tuple or 1-D numpy array of `nin` real numbers.
+    Dicts and sets are refused: their order is not the inputs'."""
     ordered = isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Set))
     try:
         n = len(x) if ordered else -1  # type: ignore[arg-type]
@@ -81,7 +81,7 @@ def _input_row(x: object, nin: int, i: int) -> list[float]:
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"X[{i}] must hold real numbers, got {type(v).__name__}")
         if not math.isfinite(v):  # z would be NaN/inf and the neuron silently count as inactive
-            raise ValueError(f"X[{i}] holds {v!r}: inputs must be finite")
+            raise ValueError(f"X[{i}] holds {float(v)!r}: inputs must be finite")
         row.append(float(v))
     return row
 

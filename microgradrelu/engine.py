@@ -254,11 +254,12 @@ class Value:
         """w1·x1 + ... + wn·xn + bias, a neuron's Z, as ONE node (op "weighted_sum").
 
         Its children are w1, x1, w2, x2, ..., bias and its local derivatives x1, w1, x2, w2,
-        ..., 1 (∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1); a plain-number input or bias is not a
-        node, as in `w * 2.0`. Value and gradients are bit for bit those of the graph
-        `Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])`, which has n + 1 nodes:
-        the same sums in the same order, the same multiply-adds per edge (a Value passed in
-        twice may add up its two gradient contributions in the other order). Like PyTorch's
+        ..., 1 (∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1). A plain-number input is not a node but
+        an edge constant, as in `w * 2.0`; a plain-number bias only shows in the node's data.
+        It computes what the graph `Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])`
+        (n + 1 nodes) computes: the same sums in the same order, so the same value bit for bit,
+        and the same multiply-adds per edge, so the same gradients (a Value that gets several
+        contributions may add them up in another order: a rounding difference). Like PyTorch's
         Linear (one autograd node, not one per product), it is the neuron's own op because a
         network is mostly products: one node per neuron instead of one per weight makes a
         training step 2–3× faster (benchmarks/README.md). Write the products out, as
@@ -319,7 +320,7 @@ def topological_order(root: Value) -> list[Value]:
     the stack under a marker (None) and its unplaced children on top; by the time the
     marker comes off again, every child has been placed, so the node can follow them.
     A node whose children are all placed already (a leaf, or a neuron whose weights and
-    inputs earlier neurons placed: most nodes of a network) is placed at once instead.
+    inputs earlier neurons placed) is placed at once instead.
     The stack holds plain nodes, so nothing is allocated per node (benchmarks/README.md).
     """
     if not isinstance(root, Value):

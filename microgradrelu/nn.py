@@ -171,7 +171,7 @@ class Neuron(Module):
             raise TypeError(f"Neuron expects a list of {self.nin} numbers or Values, got {type(x).__name__}") from None
         if n != self.nin:
             raise ValueError(f"Neuron expects {self.nin} inputs, got {n}")
-        # One node for Z = w·x + b, with exactly the value and gradients of the sum of products.
+        # One node for Z = w·x + b: the value and gradients of the sum of products, fewer nodes.
         z = Value.weighted_sum(self.w, x, self.b)
         act = self.activation
         if act == "relu":

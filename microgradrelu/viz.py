@@ -225,7 +225,9 @@ def _op_label(v: Value) -> str:
     if v.op == "*":
         return f"× {_num(v.local_grads[0])}" if len(v.children) == 1 else "×"
     if v.op == "weighted_sum":
-        return "Σ w·x + b"  # a neuron's Z; the edge from each w carries its x, and vice versa
+        # a neuron's Z; the edge from each w carries its x, and vice versa. The node does not
+        # record which child is the bias (or a plain-number bias), so the label names the formula.
+        return "Σ w·x + b"
     if v.op == "**":
         return _power_label(v)
     if v.op == "relu":

@@ -83,6 +83,16 @@ def test_zero_gradient_still_multiplies_an_infinite_local_derivative() -> None:
     assert math.isnan(x.grad)
 
 
+def test_zero_gradient_still_multiplies_an_infinite_local_derivative_of_a_weighted_sum() -> None:
+    """The same on a neuron's node, where the inf sits among finite local derivatives:
+    torch gives w.grad = x * 0 = NaN and v.grad = w * 0 = 0."""
+    w, v, x = Value(1.0), Value(2.0), Value(math.inf)
+    z = Value.weighted_sum([v, w], [3.0, x], 0.5)  # local derivatives (3, inf, 1)
+    (z * 0.0).backward()
+    assert math.isnan(w.grad)
+    assert v.grad == 0.0 and x.grad == 0.0
+
+
 def test_zero_gradient_skip_leaves_finite_graphs_exact() -> None:
     a, b = Value(-2.0), Value(3.0)
     dead = (a * b).relu()  # relu of -6: gradient 0 behind it

@@ -113,7 +113,7 @@ def test_weighted_sum_equals_the_sum_of_products(
 ) -> None:
     """Each row is (w, x as a Value or None for a constant, the constant); the bias is a Value
     or a constant. The one node and the n + 1 node graph must agree bit for bit. (Every Value
-    is passed once: one passed twice may add its two contributions in the other order.)"""
+    is passed once: one with several gradient contributions may add them up in another order.)"""
 
     def build() -> tuple[list[Value], list[Value | float], Value | float]:
         ws = [Value(w) for w, _, _ in rows]

@@ -127,7 +127,8 @@ def test_edges_carry_local_derivatives_and_ops_name_their_constants():
 
 def test_a_neurons_weighted_sum_is_one_op_whose_edges_carry_the_other_factor():
     w, x, b = Value(0.5, label="w"), Value(-3.0, label="x"), Value(0.25, label="b")
-    z = Value.weighted_sum([w], [x], b)
+    w2 = Value(4.0, label="w2")
+    z = Value.weighted_sum([w, w2], [x, 1.5], b)
     z.backward()
     svg = draw_graph(z).svg()
     order = topological_order(z)
@@ -135,6 +136,7 @@ def test_a_neurons_weighted_sum_is_one_op_whose_edges_carry_the_other_factor():
     assert texts(svg, op) == ["Σ w·x + b"]
     assert texts(svg, f"v{order.index(w)}->{op}") == ["-3"]  # ∂z/∂w = x
     assert texts(svg, f"v{order.index(x)}->{op}") == ["0.5"]  # ∂z/∂x = w
+    assert texts(svg, f"v{order.index(w2)}->{op}") == ["1.5"]  # a plain-number input: an edge constant
     assert texts(svg, f"v{order.index(b)}->{op}") == ["1"]
 
 
