@@ -18,7 +18,7 @@ matplotlib.use("Agg")  # files only, no window: works on a server, in CI and in 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from microgradrelu._files import write_atomic
+from microgradrelu.files import write_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "demos" / "out"

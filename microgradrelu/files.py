@@ -1,4 +1,4 @@
-"""Writing files so that a reader never sees half of one."""
+"""Writing files so that a reader never sees half of one (public: the demos write their figures with it)."""
 
 from __future__ import annotations
 
