@@ -28,3 +28,15 @@ __all__ = [
     "save",
 ]
 __version__ = "0.1.0"
+
+# micrograd's names that are called differently here (README: "Coming from micrograd")
+_MICROGRAD_NAMES = {"draw_dot": "draw_graph", "trace": "engine.topological_order"}
+
+
+def __getattr__(name: str) -> object:
+    """Reached only for a missing name: `from microgradrelu import draw_dot` says what to use.
+    An ImportError, because that is what `from ... import` shows a user (an AttributeError's
+    text would be replaced by a generic one)."""
+    if name in _MICROGRAD_NAMES:
+        raise ImportError(f"microgradrelu has no {name!r}: micrograd's {name} is {_MICROGRAD_NAMES[name]} here")
+    raise AttributeError(f"module 'microgradrelu' has no attribute {name!r}")

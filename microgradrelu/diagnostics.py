@@ -1,37 +1,28 @@
 """Dead-neuron analysis: on how many inputs is each hidden neuron active?
 
-A ReLU neuron whose pre-activation z = w·x + b is <= 0 on every input outputs 0 everywhere
-and, since ReLU's derivative there is 0, receives no gradient from any input: gradient
-descent can never move its weights again. It is *dead*. These functions measure that with
-plain float arithmetic (no graph is built), so they are cheap enough to call every step.
+Two words, never mixed up:
+- *negative everywhere*: the neuron's pre-activation z = w·x + b is <= 0 on every input;
+- *dead*: negative everywhere AND its activation passes no gradient there (ReLU: derivative
+  0 for z <= 0). It receives no gradient from any input, so gradient descent can never move
+  its weights again. A Leaky ReLU neuron negative everywhere is not dead: it still gets
+  slope-sized gradients and can recover. (`activations.Activation.can_die` decides.)
+
+These functions measure that with plain float arithmetic (no graph is built), so they are
+cheap enough to call every step; `gradient_reach` checks it with the engine's backward.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
+from . import _check
+from .activations import activation
 from .engine import Value
-from .nn import MLP, Neuron
+from .nn import MLP
 
 # A neuron active on at most this fraction of the inputs (but not none) is "at risk".
 AT_RISK_FRACTION = 0.05
-
-
-def _activate(z: float, neuron: Neuron) -> float:
-    """The neuron's activation of a plain float, bit-identical to the Value op's result."""
-    act = neuron.activation
-    if act == "relu":
-        return z if z > 0.0 else 0.0
-    if act == "leaky_relu":
-        return z if z > 0.0 else neuron.negative_slope * z
-    if act == "tanh":
-        return math.tanh(z)
-    if act == "sigmoid":
-        return Value(z).sigmoid().data  # the engine's own formula, so the next layer's z matches the graph's
-    return z
 
 
 def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[float]]]:
@@ -50,7 +41,8 @@ def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[
             b = n.b.data
             z = [_dot(w, row) + b for row in rows]
             zs.append(z)
-            outs.append([_activate(zi, n) for zi in z])
+            f, slope = activation(n.activation).apply_float, n.negative_slope  # bit-identical to the graph's op
+            outs.append([f(zi, slope) for zi in z])
         result.append(zs)
         rows = [list(col) for col in zip(*outs)]
     return result
@@ -76,14 +68,8 @@ def _input_row(x: object, nin: int, i: int) -> list[float]:
         raise TypeError(f"X[{i}] must be a sequence of {nin} numbers, got {type(x).__name__}")
     if n != nin:
         raise ValueError(f"X[{i}] has {n} values; the model expects {nin}")
-    row = []
-    for v in x:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"X[{i}] must hold real numbers, got {type(v).__name__}")
-        if not math.isfinite(v):  # z would be NaN/inf and the neuron silently count as inactive
-            raise ValueError(f"X[{i}] holds {float(v)!r}: inputs must be finite")
-        row.append(float(v))
-    return row
+    # finite: z would be NaN/inf and the neuron silently count as inactive
+    return [_check.finite(v, f"X[{i}]: every input") for v in x]
 
 
 @dataclass(frozen=True)
@@ -95,16 +81,23 @@ class NeuronActivity:
     activation: str
     active: int  # inputs with pre-activation z > 0
     total: int
+    can_die: bool  # its activation passes no gradient for z <= 0 (ReLU)
 
     @property
-    def dead(self) -> bool:
-        """Active on no input. For ReLU: no gradient reaches its weights from any input.
-        (A Leaky ReLU neuron like this still gets slope-sized gradients.)"""
+    def negative_everywhere(self) -> bool:
+        """z <= 0 on every input (for any activation)."""
         return self.active == 0
 
     @property
+    def dead(self) -> bool:
+        """Negative everywhere with an activation that passes nothing back there (ReLU): no
+        gradient reaches its weights from any input. A Leaky ReLU neuron is never dead."""
+        return self.can_die and self.active == 0
+
+    @property
     def at_risk(self) -> bool:
-        return 0 < self.active <= AT_RISK_FRACTION * self.total
+        """A ReLU neuron active on at most AT_RISK_FRACTION of the inputs (but not none)."""
+        return self.can_die and 0 < self.active <= AT_RISK_FRACTION * self.total
 
 
 @dataclass(frozen=True)
@@ -115,6 +108,10 @@ class LayerActivity:
     @property
     def dead(self) -> int:
         return sum(n.dead for n in self.neurons)
+
+    @property
+    def negative_everywhere(self) -> int:
+        return sum(n.negative_everywhere for n in self.neurons)
 
     @property
     def dead_fraction(self) -> float:
@@ -137,18 +134,21 @@ class ActivationReport:
         return sum(len(layer.neurons) for layer in self.layers)
 
     @property
+    def negative_everywhere(self) -> int:
+        return sum(layer.negative_everywhere for layer in self.layers)
+
+    @property
     def dead_fraction(self) -> float:
         return self.dead / self.neurons if self.neurons else 0.0
 
     def __str__(self) -> str:
-        lines = [
-            f"{'layer':>5} {'neurons':>7} {'dead':>5} {'dead %':>7}  active inputs per neuron (of {self.n_inputs})"
-        ]
+        head = f"{'layer':>5} {'neurons':>7} {'dead':>5} {'negative':>8}  active inputs per neuron (of {self.n_inputs})"
+        lines = [head]
         for layer in self.layers:
             counts = " ".join(str(n.active) for n in layer.neurons)
-            lines.append(
-                f"{layer.index:>5} {len(layer.neurons):>7} {layer.dead:>5} {100 * layer.dead_fraction:>6.1f}%  {counts}"
-            )
+            row = f"{layer.index:>5} {len(layer.neurons):>7} {layer.dead:>5} {layer.negative_everywhere:>8}  {counts}"
+            lines.append(row)
+        lines.append("dead: z <= 0 on every input and no gradient there (ReLU); negative: z <= 0 on every input")
         return "\n".join(lines)
 
 
@@ -158,7 +158,14 @@ def activation_report(model: MLP, X: Sequence[Sequence[float]]) -> ActivationRep
     layers = []
     for li, (layer, layer_z) in enumerate(zip(model.layers[:-1], zs)):
         neurons = [
-            NeuronActivity(li, ni, n.activation, sum(z > 0.0 for z in nz), len(nz))
+            NeuronActivity(
+                li,
+                ni,
+                n.activation,
+                sum(z > 0.0 for z in nz),
+                len(nz),
+                activation(n.activation).can_die(n.negative_slope),
+            )
             for ni, (n, nz) in enumerate(zip(layer.neurons, layer_z))
         ]
         layers.append(LayerActivity(li, neurons))
@@ -167,20 +174,29 @@ def activation_report(model: MLP, X: Sequence[Sequence[float]]) -> ActivationRep
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """One `DeadNeuronHistory.record`: the step and the dead count of every hidden layer."""
+    """One `DeadNeuronHistory.record`: the step, per hidden layer the dead and the negative-
+    everywhere counts, and the model's weights then (`state`, for drawing that moment again)."""
 
     step: int
     dead: tuple[int, ...]  # per hidden layer
+    negative: tuple[int, ...]  # per hidden layer: z <= 0 on every input (dead or not)
     neurons: tuple[int, ...]  # per hidden layer
+    state: dict[str, float] = field(repr=False)
 
     @property
     def dead_fraction(self) -> float:
         total = sum(self.neurons)
         return sum(self.dead) / total if total else 0.0
 
+    @property
+    def negative_fraction(self) -> float:
+        total = sum(self.neurons)
+        return sum(self.negative) / total if total else 0.0
+
 
 class DeadNeuronHistory:
-    """The dead count per hidden layer, recorded during training, for a table or a plot.
+    """Dead and negative-everywhere counts per hidden layer, recorded during training, for a
+    table, a plot or a film (each row keeps the weights of its step).
 
     Call `record(step, model, X)` every few steps; `str(history)` is the table. Recording
     uses `activation_report` (plain floats, no graph), so it costs about one forward pass.
@@ -190,16 +206,17 @@ class DeadNeuronHistory:
         self.rows: list[HistoryRow] = []
 
     def record(self, step: int, model: MLP, X: Sequence[Sequence[float]]) -> ActivationReport:
-        """Measure `model` on `X` and append the dead counts; returns the full report."""
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-            raise TypeError(f"step must be an int, got {type(step).__name__}")
+        """Measure `model` on `X` and append the counts; returns the full report."""
+        step = _check.whole(step, "step", minimum=None)
         if self.rows and step <= self.rows[-1].step:
             raise ValueError(f"steps must increase: got {step} after {self.rows[-1].step}")
         report = activation_report(model, X)
         neurons = tuple(len(layer.neurons) for layer in report.layers)
         if self.rows and neurons != self.rows[0].neurons:
             raise ValueError(f"model has hidden layers {neurons}, earlier records had {self.rows[0].neurons}")
-        self.rows.append(HistoryRow(step, tuple(layer.dead for layer in report.layers), neurons))
+        dead = tuple(layer.dead for layer in report.layers)
+        negative = tuple(layer.negative_everywhere for layer in report.layers)
+        self.rows.append(HistoryRow(step, dead, negative, neurons, model.state_dict()))
         return report
 
     @property
@@ -211,12 +228,16 @@ class DeadNeuronHistory:
         """Fraction of all hidden neurons that are dead, one value per record."""
         return [row.dead_fraction for row in self.rows]
 
+    @property
+    def negative_fractions(self) -> list[float]:
+        """Fraction of all hidden neurons negative on every input (dead or not), per record."""
+        return [row.negative_fraction for row in self.rows]
+
     def layer_dead(self, layer: int) -> list[int]:
         """Dead count of hidden layer `layer`, one value per record."""
         if not self.rows:
             return []
-        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral):
-            raise TypeError(f"layer must be an int, got {type(layer).__name__}")
+        layer = _check.whole(layer, "layer", minimum=None)
         if not 0 <= layer < len(self.rows[0].neurons):
             raise IndexError(f"hidden layer {layer} does not exist; there are {len(self.rows[0].neurons)}")
         return [row.dead[layer] for row in self.rows]
@@ -228,11 +249,12 @@ class DeadNeuronHistory:
         if not self.rows:
             return "(no records)"
         sizes = self.rows[0].neurons
-        head = [f"{'step':>6}"] + [f"L{i} dead/{n}".rjust(11) for i, n in enumerate(sizes)] + [f"{'dead %':>7}"]
+        head = [f"{'step':>6}"] + [f"L{i} dead/{n}".rjust(11) for i, n in enumerate(sizes)]
+        head += [f"L{i} negative".rjust(11) for i in range(len(sizes))] + [f"{'dead %':>7}"]
         lines = [" ".join(head)]
         for row in self.rows:
-            cells = [f"{row.step:>6}"] + [f"{d:>11}" for d in row.dead] + [f"{100 * row.dead_fraction:>6.1f}%"]
-            lines.append(" ".join(cells))
+            cells = [f"{row.step:>6}"] + [f"{d:>11}" for d in (*row.dead, *row.negative)]
+            lines.append(" ".join([*cells, f"{100 * row.dead_fraction:>6.1f}%"]))
         return "\n".join(lines)
 
 

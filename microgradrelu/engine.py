@@ -1,18 +1,23 @@
 """A scalar autodiff engine: `Value` and the chain rule, in one file.
 
-Every operation computes its result *and* its local derivatives ∂out/∂input in the
-forward pass and stores them on the node (`children`, `local_grads`). Backward is then
-one multiply-add per edge, walked in reverse topological order with an explicit stack:
-no closures (no reference cycles, so no work for Python's cyclic garbage collector)
-and no recursion (a chain of a million nodes backpropagates).
+A `Value` is one number that remembers how it was computed. Every operation computes its
+result *and* its local derivatives ∂out/∂input, and stores both on the new node
+(`children`, `local_grads`). `backward()` then walks the graph from the output back to the
+inputs in reverse topological order and applies the chain rule, one multiply-add per edge:
 
-Garbage collection: the engine never makes a reference cycle (a node points only at the
-older nodes it was computed from; there are no closures), so reference counting alone frees
-every graph, and CPython's cyclic collector can never find anything to free in one. It still
-*scans* container objects, though: a training step makes tens of thousands (each node and
-its tuples), all alive until the step ends, and the automatic collections during the step
-walk them again and again, for nothing. So `MLP.__call__`, which builds most of a network's
-graph, pauses the collector (benchmarks/README.md has the numbers).
+    grad(child) += local derivative × grad(node)
+
+A node whose local derivative is 0 passes no gradient back: that is how a ReLU whose input
+was <= 0 stops learning (`passes_no_gradient`).
+
+Read it in order: `Value` and its ops (each op's forward value and derivative side by side),
+then the three algorithms (`topological_order`, `backpropagate`, `central_difference`).
+The last section holds what exists only for speed; each piece names the test that proves it
+gives the same results as the plain version.
+
+Numbers follow IEEE 754, as PyTorch's float64 does: an overflow is inf, 1/0 is inf, log(0)
+is -inf, log(-1) is NaN, and inf and NaN propagate through values and gradients alike. No op
+raises for a number it is given (README.md lists the few places where we differ from PyTorch).
 
 This module imports nothing from the rest of the package.
 """
@@ -22,55 +27,6 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-
-# Shared local-derivative tuples: most edges of + and relu carry 1.0 or 0.0, so those
-# nodes point at one of these constants instead of allocating a tuple each. _ZERO marks a
-# node that passes nothing back whatever arrives (a blocked ReLU, x**0): see backpropagate.
-_ONE = (1.0,)
-_ZERO = (0.0,)
-_ONE_ONE = (1.0, 1.0)
-_ONES: dict[int, tuple[float, ...]] = {}
-_new_value = object.__new__
-
-
-def _ones(n: int) -> tuple[float, ...]:
-    """The tuple (1.0,) * n, built once per n: every input of a sum has derivative 1."""
-    ones = _ONES.get(n)
-    if ones is None:
-        ones = _ONES[n] = (1.0,) * n
-    return ones
-
-
-def _as_float(x: object, what: str = "Value data") -> float:
-    """Accept any real number except bool (float, int, numpy scalars, Fraction)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}")
-    try:
-        return float(x)
-    except OverflowError:
-        raise OverflowError(f"{what} is too large for a float: {len(str(x))} digits (at most about 1.8e308)") from None
-
-
-def _operand(x: object) -> float | None:
-    """A plain-number operand as float, or None for an unsupported type."""
-    if type(x) is float:
-        return x  # type: ignore[return-value]
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        return None
-    return float(x)
-
-
-def _node(data: float, children: tuple[Value, ...], local_grads: tuple[float, ...], op: str) -> Value:
-    """Build an op's result node. Ops call this instead of `Value(...)`: their data is
-    already a float, so the user-facing checks are skipped (they were ~40% of a node's cost)."""
-    v = _new_value(Value)
-    v.data = data
-    v.grad = 0.0
-    v.label = ""
-    v.op = op
-    v.children = children
-    v.local_grads = local_grads
-    return v
 
 
 class Value:
@@ -82,18 +38,22 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "op", "children", "local_grads", "__weakref__")
 
-    def __init__(self, data: float, label: str = "") -> None:
-        self.data = _as_float(data)
+    def __new__(cls, data: float, label: str = "") -> Value:
         if type(label) is not str:
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.grad = 0.0
-        self.label = label
-        self.op = ""
-        self.children: tuple[Value, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
+        return _node(_as_float(data), (), (), "", label)
+
+    def __getnewargs__(self) -> tuple[float]:  # copy and pickle rebuild a Value from its data
+        return (self.data,)
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
+
+    def __getattr__(self, name: str) -> object:
+        """Reached only for a missing attribute: point a micrograd user to our name for it."""
+        ours = _MICROGRAD_NAMES.get(name)
+        hint = f" (micrograd's {name} is {ours} here)" if ours else ""
+        raise AttributeError(f"'Value' object has no attribute {name!r}{hint}")
 
     # --- arithmetic: forward value and local derivatives side by side -------------
     # d(a+b)/da = 1, d(a+b)/db = 1
@@ -119,7 +79,7 @@ class Value:
 
     __rmul__ = __mul__
 
-    # d(x**p)/dx = p * x**(p-1), for a real constant p
+    # d(x**p)/dx = p * x**(p-1), for a real constant p; x**0 = 1 is constant and passes no gradient
     def __pow__(self, exponent: float) -> Value:
         if isinstance(exponent, Value):
             raise TypeError(
@@ -130,17 +90,9 @@ class Value:
         if p is None:
             return NotImplemented
         x = self.data
-        try:
-            out = x**p  # ZeroDivisionError for 0 ** negative, as Python does
-        except OverflowError:
-            raise OverflowError(f"{x!r} ** {p!r} overflows a float (at most about 1.8e308)") from None
-        if isinstance(out, complex):
-            raise ValueError(f"{x!r} ** {p!r} is not a real number (negative base, fractional exponent)")
         if p == 0.0:
-            return _node(out, (self,), _ZERO, "**")  # x**0 = 1 is constant
-        # at x = 0 with p < 1 the tangent is vertical: inf, as PyTorch reports
-        d = math.inf if x == 0.0 and p < 1.0 else p * x ** (p - 1.0)
-        return _node(out, (self,), (d,), "**")
+            return _node(1.0, (self,), _BLOCKED, "**")
+        return _node(_pow(x, p), (self,), (p * _pow(x, p - 1.0),), "**")
 
     def __rpow__(self, base: float) -> Value:
         if _operand(base) is None:
@@ -160,25 +112,21 @@ class Value:
         c = _operand(other)
         return NotImplemented if c is None else (-self) + c
 
+    # a / b is the graph a * b**-1 (so d/db = a · (-1/b²)), but its value is Python's a / b exactly
     def __truediv__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            if other.data == 0.0:
-                raise ZeroDivisionError(f"division by a Value equal to zero ({other!r})")
-            inv = other**-1.0  # a / b is the graph a * b**-1, but its value is a / b exactly
-            return _node(self.data / other.data, (self, inv), (inv.data, self.data), "*")
+            inv = other**-1.0
+            return _node(_div(self.data, other.data), (self, inv), (inv.data, self.data), "*")
         c = _operand(other)
         if c is None:
             return NotImplemented
-        return _node(self.data / c, (self,), (1.0 / c,), "*")  # ZeroDivisionError for c == 0
+        return _node(_div(self.data, c), (self,), (_div(1.0, c),), "*")
 
     def __rtruediv__(self, other: float) -> Value:
         c = _operand(other)
         if c is None:
             return NotImplemented
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"division by a Value equal to zero ({self!r})")
-        inv = self**-1.0
-        return _node(c / self.data, (inv,), (c,), "*")
+        return _node(_div(c, self.data), (self**-1.0,), (c,), "*")
 
     # --- activations ----------------------------------------------------------------
     def relu(self) -> Value:
@@ -186,19 +134,20 @@ class Value:
         a ReLU whose input is not positive passes no gradient back at all."""
         x = self.data
         if x <= 0.0:
-            return _node(0.0, (self,), _ZERO, "relu")
+            return _node(0.0, (self,), _BLOCKED, "relu")
         return _node(x, (self,), _ONE, "relu")  # NaN falls through here, as in PyTorch
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        """x for x > 0, else slope*x. Derivative 1 or slope (slope at x = 0, as PyTorch):
-        the negative side still passes a small gradient, so the unit can recover."""
+        """x for x > 0, else slope·x. Derivative 1 or slope (slope at x = 0, as PyTorch):
+        the negative side still passes a small gradient, so the unit can recover.
+        With slope 0 it is ReLU, and like ReLU passes no gradient for x <= 0."""
         s = _operand(negative_slope)
         if s is None:
             raise TypeError(f"negative_slope must be a real number, got {type(negative_slope).__name__}")
         x = self.data
         if x > 0.0:
             return _node(x, (self,), _ONE, "leaky_relu")
-        return _node(s * x, (self,), (s,), "leaky_relu")
+        return _node(s * x, (self,), (s,) if s != 0.0 else _BLOCKED, "leaky_relu")
 
     def tanh(self) -> Value:
         """d tanh(x)/dx = 1 - tanh(x)**2: at most 1, and tiny for large |x| (saturation)."""
@@ -220,85 +169,30 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp({self.data!r}) overflows a float (the limit is about exp(709.78))") from None
+            e = math.inf
         return _node(e, (self,), (e,), "exp")
 
     def log(self) -> Value:
-        """Natural log; d log(x)/dx = 1/x. Only defined for x > 0."""
+        """Natural log; d log(x)/dx = 1/x. log(0) = -inf and log(x < 0) = NaN, as in PyTorch."""
         x = self.data
-        if not x > 0.0:
-            raise ValueError(f"log is only defined for positive inputs, got {x!r}")
-        return _node(math.log(x), (self,), (1.0 / x,), "log")
+        y = math.log(x) if x > 0.0 else -math.inf if x == 0.0 else math.nan
+        return _node(y, (self,), (_div(1.0, x),), "log")
 
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
         """One "+" node with n children (not a chain of n-1 binary adds: fewer nodes to walk).
         Plain numbers are folded into the result as a constant."""
         children: list[Value] = []
-        total = 0.0
-        for v in values:
-            if isinstance(v, Value):
-                children.append(v)
-                total += v.data
-            else:
-                c = _operand(v)
-                if c is None:
-                    raise TypeError(f"Value.sum expects Values or real numbers, got {type(v).__name__}")
-                total += c
+        total = _collect_terms(values, children, 0.0, "Value.sum expects Values or real numbers")
         if not children:
             return Value(total)
         return _node(total, tuple(children), _ones(len(children)), "+")
 
     @staticmethod
     def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value | float = 0.0) -> Value:
-        """w1·x1 + ... + wn·xn + bias, a neuron's Z, as ONE node (op "weighted_sum").
-
-        Its children are w1, x1, w2, x2, ..., bias and its local derivatives x1, w1, x2, w2,
-        ..., 1 (∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1). A plain-number input is not a node but
-        an edge constant, as in `w * 2.0`; a plain-number bias only shows in the node's data.
-        It computes what the graph `Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])`
-        (n + 1 nodes) computes: the same sums in the same order, so the same value bit for bit,
-        and the same multiply-adds per edge, so the same gradients (a Value that gets several
-        contributions may add them up in another order: a rounding difference). Like PyTorch's
-        Linear (one autograd node, not one per product), it is the neuron's own op because a
-        network is mostly products: one node per neuron instead of one per weight makes a
-        training step 2–3× faster (benchmarks/README.md). Write the products out, as
-        demos/neuron.py does, to see each one in a drawing.
-        """
-        if len(weights) != len(inputs):
-            raise ValueError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
-        children: list[Value] = []
-        local_grads: list[float] = []
-        total = 0.0
-        for w, x in zip(weights, inputs):
-            if not isinstance(w, Value):
-                raise TypeError(f"weighted_sum expects Values as weights, got {type(w).__name__}")
-            wd = w.data
-            if isinstance(x, Value):
-                xd = x.data
-                children.append(w)  # (two appends: measured faster than `+= (w, x)`)
-                children.append(x)
-                local_grads.append(xd)  # ∂Z/∂w = x
-                local_grads.append(wd)  # ∂Z/∂x = w
-            else:
-                xd = _operand(x)  # type: ignore[assignment]
-                if xd is None:
-                    raise TypeError(f"weighted_sum expects Values or real numbers as inputs, got {type(x).__name__}")
-                children.append(w)
-                local_grads.append(xd)
-            total += wd * xd
-        if isinstance(bias, Value):
-            children.append(bias)
-            local_grads.append(1.0)
-            total += bias.data
-        else:
-            b = _operand(bias)
-            if b is None:
-                raise TypeError(f"weighted_sum expects a Value or a real number as bias, got {type(bias).__name__}")
-            total += b
-        if not children:
-            return Value(total)
-        return _node(total, tuple(children), tuple(local_grads), "weighted_sum")
+        """w1·x1 + ... + wn·xn + bias, a neuron's Z, as ONE node (op "weighted_sum"):
+        ∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1. See `_weighted_sum` in the speed section."""
+        return _weighted_sum(weights, inputs, bias)
 
     # --- backpropagation --------------------------------------------------------------
     def backward(self, gradient: float = 1.0) -> None:
@@ -312,6 +206,20 @@ class Value:
         backpropagate(topological_order(self), seed)
 
 
+# micrograd's names for what is called differently here (Value.__getattr__ gives the hint)
+_MICROGRAD_NAMES = {"_prev": "children", "_op": "op", "_backward": "local_grads (backward() walks them)"}
+
+
+def passes_no_gradient(node: Value) -> bool:
+    """True for a node that passes nothing back whatever gradient arrives: a ReLU (or a Leaky
+    ReLU with slope 0) whose input was <= 0, and x ** 0. Its op marks it with the shared
+    `_BLOCKED` tuple; `backpropagate` skips exactly these nodes and the drawings mark exactly
+    these as blocked. (Other zero local derivatives, such as x * 0.0, are multiplied as usual,
+    so 0 × inf is NaN there, as in PyTorch.)"""
+    return node.local_grads is _BLOCKED
+
+
+# --- the algorithms -------------------------------------------------------------------
 def topological_order(root: Value) -> list[Value]:
     """Every node reachable from `root`, each after all of its children (root last).
 
@@ -321,7 +229,6 @@ def topological_order(root: Value) -> list[Value]:
     marker comes off again, every child has been placed, so the node can follow them.
     A node whose children are all placed already (a leaf, or a neuron whose weights and
     inputs earlier neurons placed) is placed at once instead.
-    The stack holds plain nodes, so nothing is allocated per node (benchmarks/README.md).
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order expects a Value, got {type(root).__name__}")
@@ -351,15 +258,15 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def backpropagate(order: list[Value], seed: float = 1.0) -> None:
-    """The chain rule over a topological order: each node hands grad * local derivative
+    """The chain rule over a topological order: each node hands grad × local derivative
     to each child. Interior nodes start at 0, leaves keep what they had (accumulate).
 
     Two kinds of node are skipped, with PyTorch's results for inf and NaN:
-    - a blocked ReLU (or x**0), marked by the shared _ZERO tuple: it passes nothing back,
-      even an inf or NaN gradient (PyTorch selects 0 there rather than multiplying);
-    - a node whose gradient is 0: local * 0 adds nothing, and about half the nodes of a
+    - a node that passes no gradient (`passes_no_gradient`: the `_BLOCKED` marker): nothing
+      goes back, even an inf or NaN gradient (PyTorch selects 0 there rather than multiplying);
+    - a node whose gradient is 0: local × 0 adds nothing, and about half the nodes of a
       ReLU network are such (dead units, points the loss is done with). Unless a local
-      derivative is inf or NaN, where 0 * inf is NaN and PyTorch passes it on, as we do:
+      derivative is inf or NaN, where 0 × inf is NaN and PyTorch passes it on, as we do:
       `sum(locals) * 0.0 == 0.0` is false then (and if finite ones overflow when summed,
       which only costs the skip).
     `order` must be a topological order of the graph (as `topological_order` returns); a
@@ -381,7 +288,7 @@ def backpropagate(order: list[Value], seed: float = 1.0) -> None:
     root.grad += seed
     for node in reversed(order):
         g = node.grad
-        if node.local_grads is _ZERO or (g == 0.0 and sum(node.local_grads) * 0.0 == 0.0):
+        if node.local_grads is _BLOCKED or (g == 0.0 and sum(node.local_grads) * 0.0 == 0.0):
             continue
         for child, local in zip(node.children, node.local_grads):
             child.grad += local * g
@@ -392,9 +299,152 @@ def backpropagate(order: list[Value], seed: float = 1.0) -> None:
 def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
     """(f(x+h) - f(x-h)) / 2h: the numerical derivative the tests check every op against.
     Its error shrinks like h**2, against h for the one-sided difference."""
-    if isinstance(h, bool) or not isinstance(h, numbers.Real) or not 0.0 < h < math.inf:
+    if isinstance(h, bool) or not isinstance(h, numbers.Real):
+        raise TypeError(f"h must be a real number, got {type(h).__name__}")
+    if not 0.0 < h < math.inf:
         raise ValueError(f"h must be a positive finite number, got {h!r}")
     above, below = f(x + h), f(x - h)
     if isinstance(above, Value) or isinstance(below, Value):
         raise TypeError("central_difference needs f to return a plain number: return `.data` of the Value")
     return (above - below) / (2.0 * h)
+
+
+# --- plain-number helpers: checking operands, IEEE arithmetic --------------------------
+def _as_float(x: object, what: str = "Value data") -> float:
+    """Accept any real number except bool (float, int, numpy scalars, Fraction)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(f"{what} is too large for a float (at most about 1.8e308)") from None
+
+
+def _operand(x: object) -> float | None:
+    """A plain-number operand as float, or None for an unsupported type."""
+    if type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    return _as_float(x, "a number in an operation")
+
+
+def _div(a: float, b: float) -> float:
+    """a / b with IEEE 754's answer for b = 0 (±inf, or NaN for 0/0) instead of an exception."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0.0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _pow(x: float, p: float) -> float:
+    """x ** p with IEEE 754's answers where Python raises: ±inf on overflow and for 0 to a
+    negative power, NaN for a negative base to a fractional power (never a complex number)."""
+    try:
+        return math.pow(x, p)
+    except OverflowError:
+        return -math.inf if x < 0.0 and p % 2.0 == 1.0 else math.inf
+    except ValueError:  # 0 ** negative, or negative ** fractional
+        if x == 0.0:
+            return math.copysign(math.inf, x) if p % 2.0 == 1.0 else math.inf
+        return math.nan
+
+
+def _collect_terms(terms: Iterable[Value | float], children: list[Value], total: float, expected: str) -> float:
+    """Append the Values among `terms` to `children` and return `total` plus all their data,
+    added left to right; a plain number is folded into the total as a constant. Anything
+    else is a TypeError: "`expected`, got <type>"."""
+    for v in terms:
+        if isinstance(v, Value):
+            children.append(v)
+            total += v.data
+        else:
+            c = _operand(v)
+            if c is None:
+                raise TypeError(f"{expected}, got {type(v).__name__}")
+            total += c
+    return total
+
+
+# --- for speed only ---------------------------------------------------------------------
+# Everything below makes the ops above cheaper without changing what they compute.
+
+
+def _node(data: float, children: tuple[Value, ...], local_grads: tuple[float, ...], op: str, label: str = "") -> Value:
+    """Make a node and fill its slots: the one place that does (Value(...) comes here too).
+    Ops call it directly: their data is already a float, so Value's checks are skipped
+    (they were ~40% of a node's cost)."""
+    v = _new_value(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = label
+    v.op = op
+    v.children = children
+    v.local_grads = local_grads
+    return v
+
+
+_new_value = object.__new__
+
+# Shared local-derivative tuples: most edges of + and relu carry 1.0 or 0.0, so those nodes
+# point at one of these constants instead of allocating a tuple each. _BLOCKED is the marker
+# of `passes_no_gradient` (compared by identity, so it must never be built anew).
+# Tests: tests/test_engine.py (every op against finite differences and PyTorch).
+_ONE = (1.0,)
+_BLOCKED = (0.0,)
+_ONE_ONE = (1.0, 1.0)
+_ONES: dict[int, tuple[float, ...]] = {}
+
+
+def _ones(n: int) -> tuple[float, ...]:
+    """The tuple (1.0,) * n, built once per n: every input of a sum has derivative 1."""
+    ones = _ONES.get(n)
+    if ones is None:
+        ones = _ONES[n] = (1.0,) * n
+    return ones
+
+
+def _weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value | float) -> Value:
+    """A neuron's Z = w1·x1 + ... + wn·xn + bias as ONE node instead of n products and a sum.
+
+    Children w1, x1, w2, x2, ..., bias; local derivatives x1, w1, x2, w2, ..., 1. A plain-number
+    input is not a node but an edge constant, as in `w * 2.0`; a plain-number bias only shows
+    in the node's data. It adds the same products in the same order as
+    `Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])`, so the value is the same bit
+    for bit, and each edge gets the same multiply-add, so the gradients are the same (a Value
+    that gets several contributions may add them in another order: a rounding difference).
+    Like PyTorch's Linear (one autograd node, not one per product): a network is mostly
+    products, and one node per neuron makes a training step 2–3× faster (benchmarks/README.md).
+    Tests: tests/test_fast_paths.py.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
+    children: list[Value] = []
+    local_grads: list[float] = []
+    total = 0.0
+    for w, x in zip(weights, inputs):
+        if not isinstance(w, Value):
+            raise TypeError(f"weighted_sum expects Values as weights, got {type(w).__name__}")
+        wd = w.data
+        if isinstance(x, Value):
+            xd = x.data
+            children.append(w)  # (two appends: measured faster than `+= (w, x)`)
+            children.append(x)
+            local_grads.append(xd)  # ∂Z/∂w = x
+            local_grads.append(wd)  # ∂Z/∂x = w
+        else:
+            xd = _operand(x)  # type: ignore[assignment]
+            if xd is None:
+                raise TypeError(f"weighted_sum expects Values or real numbers as inputs, got {type(x).__name__}")
+            children.append(w)
+            local_grads.append(xd)
+        total += wd * xd
+    n = len(children)
+    total = _collect_terms((bias,), children, total, "weighted_sum expects a Value or a real number as bias")
+    if len(children) > n:
+        local_grads.append(1.0)  # ∂Z/∂b = 1
+    if not children:
+        return Value(total)
+    return _node(total, tuple(children), tuple(local_grads), "weighted_sum")

@@ -6,6 +6,7 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence, Set
 
+from . import _check
 from .engine import Value
 
 
@@ -27,14 +28,15 @@ def _pairs(preds: Sequence[Value | float], targets: Sequence[float], name: str) 
         raise ValueError(f"{name}: empty input")
     if len(preds) != len(targets):
         raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
-    out = []
-    for p, t in zip(preds, targets):
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
-            raise ValueError(f"{name}: targets must be finite real numbers, got {t!r}")
-        if not isinstance(p, (Value, numbers.Real)) or isinstance(p, bool):
-            raise TypeError(f"{name}: predictions must be Values or numbers, got {type(p).__name__}")
-        out.append((p if isinstance(p, Value) else Value(p), float(t)))
-    return out
+    return [
+        (
+            p
+            if isinstance(p, Value)
+            else Value(_check.real(p, f"{name}: every prediction", "a Value or a real number")),
+            _check.finite(t, f"{name}: every target"),
+        )
+        for p, t in zip(preds, targets)
+    ]
 
 
 def _mean(terms: list[Value]) -> Value:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gc
 import math
-import numbers
 import random
 from collections.abc import Callable, Mapping, Sequence
 
+from . import _check
+from .activations import activation as activation_entry
 from .engine import Value
-
-ACTIVATIONS = ("relu", "leaky_relu", "linear", "tanh", "sigmoid")
 
 # An initializer draws (weights, bias) for one neuron with `nin` inputs.
 Initializer = Callable[[int, random.Random], tuple[list[float], float]]
@@ -62,39 +61,35 @@ def _rai_init(nin: int, rng: random.Random) -> tuple[list[float], float]:
 INITS: dict[str, Initializer] = {"he": _he_init, "uniform": _uniform_init, "rai": _rai_init}
 
 
-def _check_size(n: object, what: str) -> int:
-    """A positive whole number (numpy's int64 too, as from np.arange), returned as an int."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return int(n)
-
-
-def _float_or_inf(x: numbers.Real) -> float:
-    """float(x), with an int too large for a float (10**400) as inf rather than OverflowError,
-    so that the caller's "must be finite" check reports it."""
-    try:
-        return float(x)
-    except OverflowError:
-        return math.inf
-
-
 def _some(names: list[str], limit: int = 5) -> str:
     """The first few of a list of names, for an error message that stays readable."""
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
-def _check_choice(name: object, valid: Sequence[str], what: str) -> str:
-    if name not in valid:
-        raise ValueError(f"unknown {what} {name!r}; valid: {', '.join(map(repr, valid))}")
-    return name  # type: ignore[return-value]
+def _named(prefix: str, x: object) -> list[tuple[str, Value]]:
+    """The parameters an attribute holds, by dotted name: a Value is one, a Module has its
+    own, a list or tuple numbers its items; anything else (sizes, names) holds none."""
+    if isinstance(x, Value):
+        return [(prefix, x)]
+    if isinstance(x, Module):
+        return [(f"{prefix}.{name}", p) for name, p in x.named_parameters()]
+    if isinstance(x, (list, tuple)):
+        return [pair for i, item in enumerate(x) for pair in _named(f"{prefix}.{i}", item)]
+    return []
+
+
+# micrograd's keyword arguments, and what to write here instead
+_MICROGRAD_KWARGS = {"nonlin": "activation='linear' (nonlin=False) or activation='relu' (nonlin=True)"}
 
 
 class Module:
-    """Anything with parameters. Subclasses list theirs in `named_parameters`."""
+    """Anything with parameters. As in PyTorch, they are found, not listed: every `Value`
+    attribute is a parameter and every `Module` attribute a sub-module (lists of either are
+    numbered), in the order the attributes were set."""
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in a fixed order; a module without parameters has none."""
-        return []
+        """(dotted name, parameter) pairs in a fixed order, e.g. `layers.1.neurons.3.w.7`."""
+        return [pair for attr, x in vars(self).items() for pair in _named(attr, x)]
 
     def parameters(self) -> list[Value]:
         return [p for _, p in self.named_parameters()]
@@ -127,18 +122,17 @@ class Module:
         values = {}
         for name in params:
             x = state[name]
-            if isinstance(x, bool) or not isinstance(x, numbers.Real):
-                hint = " (use .data for a Value's number)" if isinstance(x, Value) else ""
-                raise TypeError(f"state dict entry {name!r} must be a real number, got {type(x).__name__}{hint}")
-            values[name] = _float_or_inf(x)
-            if not math.isfinite(values[name]):
-                raise ValueError(f"state dict entry {name!r} must be finite, got {x!r}")
+            if isinstance(x, Value):
+                raise TypeError(
+                    f"state dict entry {name!r} must be a real number, got Value (use .data for its number)"
+                )
+            values[name] = _check.finite(x, f"state dict entry {name!r}")
         for name, p in params.items():
             p.data = values[name]
 
 
 class Neuron(Module):
-    """Z = X1·W1 + ... + Xn·Wn + b, passed through an activation."""
+    """Z = X1·W1 + ... + Xn·Wn + b, passed through an activation (see `activations`)."""
 
     def __init__(
         self,
@@ -147,15 +141,15 @@ class Neuron(Module):
         negative_slope: float = 0.01,
         init: str = "he",
         rng: random.Random | None = None,
+        **micrograd_kwargs: object,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.activation = _check_choice(activation, ACTIVATIONS, "activation")
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
-            raise TypeError(f"negative_slope must be a real number, got {type(negative_slope).__name__}")
-        if not math.isfinite(_float_or_inf(negative_slope)):
-            raise ValueError(f"negative_slope must be finite, got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
-        self.init = _check_choice(init, tuple(INITS), "init")
+        for name in micrograd_kwargs:
+            hint = f" (micrograd's {name}: write {_MICROGRAD_KWARGS[name]})" if name in _MICROGRAD_KWARGS else ""
+            raise TypeError(f"Neuron got an unexpected keyword argument {name!r}{hint}")
+        self.nin = _check.whole(nin, "nin")
+        self.activation = activation
+        self.negative_slope = _check.finite(negative_slope, "negative_slope")
+        self.init = _check.choice(init, INITS, "init")
         if rng is None:
             rng = random.Random()
         elif not isinstance(rng, random.Random):
@@ -173,17 +167,16 @@ class Neuron(Module):
             raise ValueError(f"Neuron expects {self.nin} inputs, got {n}")
         # One node for Z = w·x + b: the value and gradients of the sum of products, fewer nodes.
         z = Value.weighted_sum(self.w, x, self.b)
-        act = self.activation
-        if act == "relu":
-            return z.relu()
-        if act == "leaky_relu":
-            return z.leaky_relu(self.negative_slope)
-        if act == "linear":
-            return z
-        return z.tanh() if act == "tanh" else z.sigmoid()
+        return self._activation.apply(z, self.negative_slope)
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
+    @property
+    def activation(self) -> str:
+        """The activation's name; assigning a name checks it against the table."""
+        return self._activation.name
+
+    @activation.setter
+    def activation(self, name: str) -> None:
+        self._activation = activation_entry(name)
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, {self.activation})"
@@ -193,14 +186,11 @@ class Layer(Module):
     """`nout` neurons reading the same inputs. Calling it always returns a list."""
 
     def __init__(self, nin: int, nout: int, **neuron_kwargs: object) -> None:
-        _check_size(nout, "nout")
+        _check.whole(nout, "nout")
         self.neurons = [Neuron(nin, **neuron_kwargs) for _ in range(nout)]  # type: ignore[arg-type]
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         return [n(x) for n in self.neurons]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def __repr__(self) -> str:
         return f"Layer({self.neurons[0].nin} → {len(self.neurons)} {self.neurons[0].activation})"
@@ -218,16 +208,14 @@ class MLP(Module):
         init: str = "he",
         seed: int | None = None,
     ) -> None:
-        nin = _check_size(nin, "nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        nouts = [_check_size(n, "every layer size in nouts") for n in nouts]
-        # Checked here too: with a single layer no neuron receives `activation`.
-        _check_choice(activation, ACTIVATIONS, "activation")
-        if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-                raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-            seed = int(seed)  # random.Random rejects numpy's int64
+        nin = _check.whole(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
+        if not nouts:
+            raise ValueError("nouts must be a non-empty list of layer sizes, got an empty one")
+        nouts = [_check.whole(n, "every layer size in nouts") for n in nouts]
+        activation_entry(activation)  # checked here too: with a single layer no neuron receives it
+        seed = _check.seed(seed)  # (an int: random.Random rejects numpy's int64)
         self.nin, self.nouts = nin, nouts
         self.activation, self.negative_slope, self.init, self.seed = activation, negative_slope, init, seed
         rng = random.Random(seed)
@@ -244,23 +232,28 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
 
+    # Garbage collection: the engine never makes a reference cycle (a node points only at the
+    # older nodes it was computed from, and there are no closures), so reference counting alone
+    # frees every graph and CPython's cyclic collector can never find anything to free in one.
+    # It still *scans* containers, though: a forward pass makes thousands of nodes and tuples,
+    # and automatic collections during it walk them again and again, for nothing. So the
+    # collector is paused while the network's graph is built (about 8% of a training step,
+    # benchmarks/README.md). The pause is process-wide, so another thread allocating cyclic
+    # garbage meanwhile waits for its collection until the pass ends; set
+    # `MLP.pause_collector = False` (for one model, or on the class) to leave it alone.
+    pause_collector: bool = True
+
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        # The forward pass makes no reference cycles, so the cyclic garbage collector is
-        # paused while it runs ("Garbage collection" in engine.py's docstring explains why).
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
+        pause = self.pause_collector and gc.isenabled()
+        if pause:
+            gc.disable()
         try:
             for layer in self.layers:
                 x = layer(x)
         finally:
-            if gc_was_enabled:
+            if pause:
                 gc.enable()
         return x[0] if len(x) == 1 else x  # type: ignore[return-value]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
-        ]
 
     def __repr__(self) -> str:
         parts = [str(self.nin)] + [f"{len(layer.neurons)} {layer.neurons[0].activation}" for layer in self.layers]

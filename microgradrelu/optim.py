@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Iterable
 
+from . import _check
 from .engine import Value
-
-
-def _real(x: object, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise ValueError(f"{what} must be a finite real number, got {x!r}")
-    return float(x)
 
 
 class SGD:
@@ -33,12 +26,8 @@ class SGD:
                 raise ValueError(f"SGD params: the parameter at position {i} ({p!r}) is listed twice")
             seen.add(id(p))
         self.lr = lr
-        self.momentum = _real(momentum, "momentum")
-        self.weight_decay = _real(weight_decay, "weight_decay")
-        if self.momentum < 0 or self.weight_decay < 0:
-            raise ValueError(
-                f"momentum and weight_decay must be >= 0, got momentum={momentum!r}, weight_decay={weight_decay!r}"
-            )
+        self.momentum = _check.finite(momentum, "momentum", minimum=0.0)
+        self.weight_decay = _check.finite(weight_decay, "weight_decay", minimum=0.0)
         self._velocity: list[float] | None = None
 
     @property
@@ -48,10 +37,7 @@ class SGD:
     @lr.setter
     def lr(self, value: float) -> None:
         """Assignable, so a schedule can change it between steps."""
-        lr = _real(value, "lr")
-        if lr < 0:
-            raise ValueError(f"lr must be >= 0, got {value!r}")
-        self._lr = lr
+        self._lr = _check.finite(value, "lr", minimum=0.0)
 
     def step(self) -> None:
         lr, mu, wd = self._lr, self.momentum, self.weight_decay

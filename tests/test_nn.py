@@ -11,7 +11,7 @@ import weakref
 import pytest
 
 from microgradrelu import MLP, Layer, Module, Neuron, Value
-from microgradrelu.nn import ACTIVATIONS
+from microgradrelu.activations import ACTIVATIONS
 
 
 def weights(model: Module) -> list[float]:
@@ -225,14 +225,17 @@ def test_mlp_repr() -> None:
     assert repr(MLP(5, [1])) == "MLP(5 → 1 linear)"
 
 
-@pytest.mark.parametrize(
-    ("nin", "nouts"),
-    [(0, [1]), (-1, [1]), (2.0, [1]), (True, [1]), ("2", [1]), (2, []), (2, [3, 0]), (2, [3, -1]), (2, [1.5]),
-     (2, 3), (2, "12"), (2, [True])],
-    ids=repr,
-)  # fmt: skip
-def test_mlp_rejects_bad_sizes(nin: object, nouts: object) -> None:
+@pytest.mark.parametrize(("nin", "nouts"), [(0, [1]), (-1, [1]), (2, []), (2, [3, 0]), (2, [3, -1])], ids=repr)
+def test_mlp_rejects_bad_size_values(nin: object, nouts: object) -> None:
     with pytest.raises(ValueError, match=r"positive int|non-empty"):
+        MLP(nin, nouts)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("nin", "nouts"), [(2.0, [1]), (True, [1]), ("2", [1]), (2, [1.5]), (2, 3), (2, "12"), (2, [True])], ids=repr
+)
+def test_mlp_rejects_bad_size_types(nin: object, nouts: object) -> None:
+    with pytest.raises(TypeError, match=r"must be an int|list of layer sizes"):
         MLP(nin, nouts)  # type: ignore[arg-type]
 
 
@@ -317,3 +320,22 @@ def test_network_graph_is_freed_without_the_cyclic_gc() -> None:
         assert any(p.grad != 0.0 for p in mlp.parameters())
     finally:
         gc.enable()
+
+
+def test_the_collector_pause_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLP.__call__ pauses the process-wide cyclic collector while it builds the graph; a host
+    program with threads can turn that off, per model or for the class."""
+    import gc
+
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: calls.append("disable"))
+    monkeypatch.setattr(gc, "enable", lambda: calls.append("enable"))
+    monkeypatch.setattr(gc, "isenabled", lambda: True)
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, 2.0])
+    assert calls == ["disable", "enable"]
+    calls.clear()
+    model.pause_collector = False
+    model([1.0, 2.0])
+    assert calls == []
+    assert MLP(2, [3, 1]).pause_collector  # the class default is untouched

@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 
 import microgradrelu
 from microgradrelu import MLP, Value
-from microgradrelu.nn import ACTIVATIONS, INITS
+from microgradrelu.activations import ACTIVATIONS
+from microgradrelu.nn import INITS
 
 EPS = 2.0**-52
 
@@ -205,7 +206,7 @@ def mlps(draw: st.DrawFn) -> MLP:
     model = MLP(
         draw(st.integers(1, 4)),
         draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)),
-        activation=draw(st.sampled_from(ACTIVATIONS)),
+        activation=draw(st.sampled_from(list(ACTIVATIONS))),
         negative_slope=draw(st.floats(0.0, 1.0)),
         init=draw(st.sampled_from(sorted(INITS))),
         seed=draw(st.integers(0, 2**32)),

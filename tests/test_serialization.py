@@ -19,7 +19,8 @@ import pytest
 
 import microgradrelu
 from microgradrelu import MLP, Neuron, Value
-from microgradrelu.nn import ACTIVATIONS, INITS
+from microgradrelu.activations import ACTIVATIONS
+from microgradrelu.nn import INITS
 from microgradrelu.serialization import FORMAT, VERSION
 
 
@@ -96,7 +97,7 @@ def test_a_failed_load_state_dict_changes_nothing(change: object, error: type, f
 
 
 @pytest.mark.parametrize("init", sorted(INITS))
-@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
 def test_round_trip_rebuilds_an_equal_model(tmp_path: Path, activation: str, init: str) -> None:
     model = MLP(3, [5, 4, 2], activation=activation, negative_slope=0.2, init=init, seed=7)
     loaded = microgradrelu.load(saved(tmp_path, model))

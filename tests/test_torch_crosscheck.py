@@ -213,3 +213,82 @@ def test_nonfinite_gradients_match_torch(
     f(xt, torch).backward(torch.tensor(seed, dtype=torch.float64))
     expected = xt.grad.item()
     assert (math.isnan(x.grad) and math.isnan(expected)) or x.grad == expected, (name, x.grad, expected)
+
+
+# --- the numeric policy: IEEE results, value and gradient, as torch float64 gives ----------------
+# (each entry: name, x, f written once for both engines; `t` is torch or None)
+EDGE_CASES = [
+    ("1 / 1e-160", 1e-160, lambda x, t: 1.0 / x),
+    ("x / 1e-160", 1.0, lambda x, t: x / (t.tensor(1e-160, dtype=t.float64) if t else Value(1e-160))),
+    ("1e-200 ** -1", 1e-200, lambda x, t: x**-1.0),
+    ("1e200 ** 2", 1e200, lambda x, t: x**2.0),
+    ("(-1e200) ** 3", -1e200, lambda x, t: x**3.0),
+    ("(-1e-200) ** -3", -1e-200, lambda x, t: x**-3.0),
+    ("1e200 * 1e200", 1e200, lambda x, t: x * x),
+    ("1e300 / 1e-10", 1e300, lambda x, t: x / 1e-10),
+    ("exp(1000)", 1000.0, lambda x, t: x.exp()),
+    ("exp(-1000)", -1000.0, lambda x, t: x.exp()),
+    ("exp(inf)", math.inf, lambda x, t: x.exp()),
+    ("log(0)", 0.0, lambda x, t: x.log()),
+    ("log(-1)", -1.0, lambda x, t: x.log()),
+    ("log(nan)", math.nan, lambda x, t: x.log()),
+    ("1 / 0", 0.0, lambda x, t: 1.0 / x),
+    ("-1 / -0.0", -0.0, lambda x, t: -1.0 / x),
+    ("x / 0", 1.0, lambda x, t: x / 0.0),
+    ("0 / 0", 0.0, lambda x, t: x / (t.tensor(0.0, dtype=t.float64) if t else Value(0.0))),
+    ("0 ** -1", 0.0, lambda x, t: x**-1.0),
+    ("-0.0 ** -1", -0.0, lambda x, t: x**-1.0),
+    ("0 ** -2", 0.0, lambda x, t: x**-2.0),
+    ("(-8) ** (1/3)", -8.0, lambda x, t: x ** (1 / 3)),
+    ("0 ** 0.5", 0.0, lambda x, t: x**0.5),
+    ("0 ** 0", 0.0, lambda x, t: x**0.0),
+    ("nan ** 0", math.nan, lambda x, t: x**0.0),
+    ("0 ** 1", 0.0, lambda x, t: x**1.0),
+    ("inf ** 0.5", math.inf, lambda x, t: x**0.5),
+    ("(-inf) ** 3", -math.inf, lambda x, t: x**3.0),
+    ("2 ** inf", 2.0, lambda x, t: x**math.inf),
+    ("relu(nan)", math.nan, lambda x, t: t.relu(x) if t else x.relu()),
+    ("sigmoid(-inf)", -math.inf, lambda x, t: x.sigmoid()),
+    ("tanh(inf)", math.inf, lambda x, t: x.tanh()),
+    ("inf - inf", math.inf, lambda x, t: x - x),
+    ("0 * inf", 0.0, lambda x, t: x * math.inf),
+]
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@pytest.mark.parametrize(("name", "x0", "f"), EDGE_CASES, ids=[c[0] for c in EDGE_CASES])
+def test_numeric_edge_cases_match_torch(torch: ModuleType, name: str, x0: float, f: Callable[..., Any]) -> None:
+    x = Value(x0)
+    y = f(x, None)
+    y.backward()
+    xt = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    yt = f(xt, torch)
+    yt.backward()
+    assert same(y.data, yt.item()), (name, "value", y.data, yt.item())
+    assert same(x.grad, xt.grad.item()), (name, "gradient", x.grad, xt.grad.item())
+
+
+# The deliberate differences, listed in README.md ("Numbers"): each is checked to be what we say.
+def test_deliberate_differences_from_torch(torch: ModuleType) -> None:
+    f64 = torch.float64
+    # 1. the sign of a zero: relu(-0.0) is +0.0 here, -0.0 in torch (equal as numbers)
+    assert math.copysign(1.0, Value(-0.0).relu().data) == 1.0
+    assert math.copysign(1.0, torch.relu(torch.tensor(-0.0, dtype=f64)).item()) == -1.0
+    # 2. (-0.0) ** 0.5 is +0.0 with derivative +inf (C's pow), torch takes sqrt: -0.0 and -inf
+    x = Value(-0.0)
+    y = x**0.5
+    y.backward()
+    assert (math.copysign(1.0, y.data), x.grad) == (1.0, math.inf)
+    # 3. Leaky ReLU with slope 0 is ReLU: it passes no gradient for z <= 0, even an infinite one,
+    #    where torch multiplies inf by the slope 0 and gets NaN
+    x = Value(-1.0)
+    from microgradrelu.engine import backpropagate, topological_order
+
+    backpropagate(topological_order(x.leaky_relu(0.0)), math.inf)
+    assert x.grad == 0.0
+    xt = torch.tensor(-1.0, dtype=f64, requires_grad=True)
+    torch.nn.functional.leaky_relu(xt, 0.0).backward(torch.tensor(math.inf, dtype=f64))
+    assert math.isnan(xt.grad.item())

@@ -246,7 +246,7 @@ def test_network_marks_a_killed_relu_neuron_dead(moons):
     expected = {f"L{n.layer}n{n.index}" for layer in report.layers for n in layer.neurons if n.dead}
     assert "L0n2" in expected
     assert marked(svg, "dead") == expected
-    assert texts(svg, "L0n2") == ["2: relu", f"active on 0/{len(moons)}", "DEAD: no gradient"]
+    assert texts(svg, "L0n2") == ["2: ReLU", f"active on 0/{len(moons)}", "DEAD: no gradient"]
     assert f"layer 0: {report.layers[0].dead}/6 dead" in caption(svg)
     weights = [
         (f"L{li}n{ni}", w) for li, lay in enumerate(model.layers) for ni, n in enumerate(lay.neurons) for w in n.w

@@ -1,0 +1,70 @@
+"""The one rule for bad arguments, as small validators the whole API shares.
+
+Wrong type → TypeError; right type but wrong value (range, length, unknown name) → ValueError.
+Every message names the argument and the expected form. Numbers: any real number but bool
+(int, float, Fraction, numpy scalars); whole numbers: any integral type but bool.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+
+
+def shown(x: object, limit: int = 60) -> str:
+    """repr(x), cut to `limit` characters, so an error message stays short whatever it quotes."""
+    try:
+        text = repr(x)
+    except ValueError:  # an int of more than 4,300 digits refuses str()
+        text = f"<{type(x).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def real(x: object, name: str, form: str = "a real number") -> float:
+    """A real number as a float (an int too large for a float becomes ±inf, for `finite` to report)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be {form}, got {type(x).__name__}")
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf  # type: ignore[operator]
+
+
+def finite(x: object, name: str, minimum: float | None = None) -> float:
+    """A finite real number (at least `minimum`, if given) as a float."""
+    value = real(x, name)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {shown(x)}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum:g}, got {shown(x)}")
+    return value
+
+
+def whole(x: object, name: str, minimum: int | None = 1) -> int:
+    """A whole number (at least `minimum`; by default a positive count) as an int."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
+    if minimum is not None and x < minimum:
+        form = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{name} must be {form}, got {shown(x)}")
+    return int(x)
+
+
+def seed(x: object, name: str = "seed") -> int | None:
+    """A random seed: an int, or None for a fresh one."""
+    if x is None:
+        return None
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an int or None, got {type(x).__name__}")
+    return int(x)
+
+
+def choice(x: object, valid: Iterable[str], name: str) -> str:
+    """One of the names in `valid`."""
+    valid = list(valid)
+    if x not in valid:
+        if not isinstance(x, str):
+            raise TypeError(f"{name} must be a str, one of {', '.join(map(repr, valid))}; got {type(x).__name__}")
+        raise ValueError(f"unknown {name} {shown(x)}; valid: {', '.join(map(repr, valid))}")
+    return x  # type: ignore[return-value]

@@ -1,0 +1,71 @@
+"""The activation functions a neuron can use: one table, read by everything that needs one.
+
+`Neuron` applies an entry's `apply` to its Z; `diagnostics` computes the same function on
+plain floats with `apply_float` (no graph, bit for bit the same numbers); the drawings name a
+unit by `label` and mark it by `below_zero`, which says what the unit passes back when its
+Z <= 0 — the question this library is about:
+
+- "blocks":  nothing (ReLU). A unit with Z <= 0 on every input gets no gradient: it is *dead*.
+- "leaks":   a slope-sized gradient (Leaky ReLU). Negative on every input, it still learns
+             (unless its slope is 0: then it is ReLU, see `Activation.can_die`).
+- "passes":  its ordinary derivative (linear, tanh, sigmoid): Z <= 0 is nothing special.
+
+Adding an activation is its `Value` op plus one entry here (tests/test_nn.py adds softplus).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import _check
+from .engine import Value
+
+BELOW_ZERO = ("blocks", "leaks", "passes")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: its name, its op on a Value, its twin on a float, and how it is drawn.
+    Both functions take the neuron's `negative_slope` second (most ignore it)."""
+
+    name: str
+    label: str
+    apply: Callable[[Value, float], Value]
+    apply_float: Callable[[float, float], float]
+    below_zero: str
+
+    def __post_init__(self) -> None:
+        _check.choice(self.below_zero, BELOW_ZERO, "below_zero")
+
+    def can_die(self, negative_slope: float) -> bool:
+        """True when a unit negative on every input gets no gradient at all: ReLU, and a
+        leaky one whose slope is 0 (the engine treats that as ReLU too)."""
+        return self.below_zero == "blocks" or (self.below_zero == "leaks" and negative_slope == 0.0)
+
+
+def _relu(z: float, slope: float) -> float:
+    return 0.0 if z <= 0.0 else z  # Value.relu's test, so NaN gives NaN here too
+
+
+def _leaky_relu(z: float, slope: float) -> float:
+    return z if z > 0.0 else slope * z
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("relu", "ReLU", lambda z, s: z.relu(), _relu, "blocks"),
+        Activation("leaky_relu", "Leaky ReLU", lambda z, s: z.leaky_relu(s), _leaky_relu, "leaks"),
+        Activation("linear", "linear", lambda z, s: z, lambda z, s: z, "passes"),
+        Activation("tanh", "tanh", lambda z, s: z.tanh(), lambda z, s: math.tanh(z), "passes"),
+        # the engine's own sigmoid on the float, so the number is the graph's to the last bit
+        Activation("sigmoid", "sigmoid", lambda z, s: z.sigmoid(), lambda z, s: Value(z).sigmoid().data, "passes"),
+    )
+}
+
+
+def activation(name: object, what: str = "activation") -> Activation:
+    """The table entry called `name`; an unknown name is a ValueError listing the valid ones."""
+    return ACTIVATIONS[_check.choice(name, ACTIVATIONS, what)]
