@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
+from typing import NoReturn
 
 
 class Value:
@@ -48,12 +49,6 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
-
-    def __getattr__(self, name: str) -> object:
-        """Reached only for a missing attribute: point a micrograd user to our name for it."""
-        ours = _MICROGRAD_NAMES.get(name)
-        hint = f" (micrograd's {name} is {ours} here)" if ours else ""
-        raise AttributeError(f"'Value' object has no attribute {name!r}{hint}")
 
     # --- arithmetic: forward value and local derivatives side by side -------------
     # d(a+b)/da = 1, d(a+b)/db = 1
@@ -188,11 +183,7 @@ class Value:
             return Value(total)
         return _node(total, tuple(children), _ones(len(children)), "+")
 
-    @staticmethod
-    def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value | float = 0.0) -> Value:
-        """w1·x1 + ... + wn·xn + bias, a neuron's Z, as ONE node (op "weighted_sum"):
-        ∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1. See `_weighted_sum` in the speed section."""
-        return _weighted_sum(weights, inputs, bias)
+    # Value.weighted_sum(w, x, b): a neuron's Z = w·x + b as one node; see the speed section.
 
     # --- backpropagation --------------------------------------------------------------
     def backward(self, gradient: float = 1.0) -> None:
@@ -206,8 +197,19 @@ class Value:
         backpropagate(topological_order(self), seed)
 
 
-# micrograd's names for what is called differently here (Value.__getattr__ gives the hint)
-_MICROGRAD_NAMES = {"_prev": "children", "_op": "op", "_backward": "local_grads (backward() walks them)"}
+def _micrograd_name(old: str, new: str) -> property:
+    """A property that only raises: code written for micrograd learns our name for `old`.
+    (A property per name, not a `__getattr__`: that would slow down every attribute access.)"""
+
+    def hint(self: Value) -> NoReturn:
+        raise AttributeError(f"'Value' object has no attribute {old!r} (micrograd's {old} is {new} here)")
+
+    return property(hint)
+
+
+Value._prev = _micrograd_name("_prev", "children")  # type: ignore[attr-defined]
+Value._op = _micrograd_name("_op", "op")  # type: ignore[attr-defined]
+Value._backward = _micrograd_name("_backward", "local_grads (backward() walks them)")  # type: ignore[attr-defined]
 
 
 def passes_no_gradient(node: Value) -> bool:
@@ -406,8 +408,9 @@ def _ones(n: int) -> tuple[float, ...]:
     return ones
 
 
-def _weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value | float) -> Value:
-    """A neuron's Z = w1·x1 + ... + wn·xn + bias as ONE node instead of n products and a sum.
+def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value | float = 0.0) -> Value:
+    """A neuron's Z = w1·x1 + ... + wn·xn + bias as ONE node (op "weighted_sum") instead of n
+    products and a sum: ∂Z/∂wi = xi, ∂Z/∂xi = wi, ∂Z/∂b = 1. Also `Value.weighted_sum`.
 
     Children w1, x1, w2, x2, ..., bias; local derivatives x1, w1, x2, w2, ..., 1. A plain-number
     input is not a node but an edge constant, as in `w * 2.0`; a plain-number bias only shows
@@ -441,10 +444,15 @@ def _weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bia
             children.append(w)
             local_grads.append(xd)
         total += wd * xd
-    n = len(children)
-    total = _collect_terms((bias,), children, total, "weighted_sum expects a Value or a real number as bias")
-    if len(children) > n:
+    if isinstance(bias, Value):
+        children.append(bias)
         local_grads.append(1.0)  # ∂Z/∂b = 1
+        total += bias.data
+    else:  # a number folds into the total, as in Value.sum; anything else is an error
+        total = _collect_terms((bias,), children, total, "weighted_sum expects a Value or a real number as bias")
     if not children:
         return Value(total)
     return _node(total, tuple(children), tuple(local_grads), "weighted_sum")
+
+
+Value.weighted_sum = staticmethod(weighted_sum)  # type: ignore[attr-defined]
