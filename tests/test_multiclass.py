@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -54,19 +55,24 @@ def test_cross_entropy_does_not_overflow_and_takes_numbers_and_tuples() -> None:
 
 
 # --- BCE on probabilities ------------------------------------------------------------------------
+def same_as_torch(torch: ModuleType, ours: Any, theirs: Any, inputs: list[float], targets: list[float]) -> None:
+    """Our loss and PyTorch's on the same inputs: equal values and gradients (to 1e-12)."""
+    values = [Value(x) for x in inputs]
+    loss = ours(values, targets)
+    loss.backward()
+    xt = torch.tensor(inputs, dtype=torch.float64, requires_grad=True)
+    expected = theirs(xt, torch.tensor(targets, dtype=torch.float64))
+    expected.backward()
+    assert_close(loss.data, expected.item(), "loss")
+    for i, v in enumerate(values):
+        assert_close(v.grad, xt.grad[i].item(), i)
+
+
 def test_bce_value_and_gradients_equal_torch_away_from_0_and_1(torch: ModuleType) -> None:
     rng = random.Random(0)
     probs = [rng.uniform(1e-6, 1.0 - 1e-6) for _ in range(30)] + [1e-11, 1.0 - 1e-11, 0.5]
     targets = [rng.choice([0.0, 1.0, rng.random()]) for _ in probs]
-    ps = [Value(p) for p in probs]
-    loss = bce_loss(ps, targets)
-    loss.backward()
-    pt = torch.tensor(probs, dtype=torch.float64, requires_grad=True)
-    expected = torch.nn.functional.binary_cross_entropy(pt, torch.tensor(targets, dtype=torch.float64))
-    expected.backward()
-    assert_close(loss.data, expected.item(), "loss")
-    for i, p in enumerate(ps):
-        assert_close(p.grad, pt.grad[i].item(), i)
+    same_as_torch(torch, bce_loss, torch.nn.functional.binary_cross_entropy, probs, targets)
 
 
 @pytest.mark.parametrize("p", [0.0, 1e-300, 1e-50, 1.0 - 1e-16, 1.0])
@@ -107,15 +113,7 @@ def test_bce_with_logits_value_and_gradients_equal_torch(torch: ModuleType, seed
     rng = random.Random(seed)
     logits = [rng.gauss(0.0, [1.0, 10.0, 40.0, 400.0][seed]) for _ in range(20)]
     targets = [rng.choice([0.0, 1.0, rng.random()]) for _ in logits]
-    zs = [Value(z) for z in logits]
-    loss = bce_with_logits_loss(zs, targets)
-    loss.backward()
-    zt = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
-    expected = torch.nn.functional.binary_cross_entropy_with_logits(zt, torch.tensor(targets, dtype=torch.float64))
-    expected.backward()
-    assert_close(loss.data, expected.item(), "loss")
-    for i, z in enumerate(zs):
-        assert_close(z.grad, zt.grad[i].item(), i)
+    same_as_torch(torch, bce_with_logits_loss, torch.nn.functional.binary_cross_entropy_with_logits, logits, targets)
 
 
 # --- the spiral -----------------------------------------------------------------------------------

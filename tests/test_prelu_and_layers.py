@@ -30,6 +30,19 @@ def classes_of(svg: str, title: str) -> list[str]:
     raise AssertionError(f"no element titled {title!r}")
 
 
+def train(model: MLP, X: list[list[float]], y: list[int], lr: float, steps: int) -> list[float]:
+    """Full-batch SGD on the cross-entropy; the loss before each step."""
+    opt = SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = cross_entropy_loss([model(x) for x in X], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.data)
+    return losses
+
+
 # --- the PReLU op ---------------------------------------------------------------------------
 @pytest.mark.parametrize("x", [-3.0, -0.7, 0.4, 2.5])
 @pytest.mark.parametrize("a", [0.25, 0.0, -0.5, 1.7])
@@ -136,14 +149,7 @@ def test_assigning_an_activation_adds_or_removes_the_slope_parameter() -> None:
 def test_sgd_trains_the_slopes_and_the_graph_sees_the_new_values() -> None:
     X, y = make_spiral(10, seed=0)
     model = MLP(2, [8, 3], activation="prelu", seed=1)
-    opt = SGD(model.parameters(), lr=0.5)
-    losses = []
-    for _ in range(15):
-        loss = cross_entropy_loss([model(x) for x in X], y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.data)
+    losses = train(model, X, y, lr=0.5, steps=15)
     slopes = [n.a.data for n in model.layers[0].neurons]
     assert losses[-1] < losses[0]
     assert all(a != 0.25 for a in slopes) and len(set(slopes)) == len(slopes)  # each neuron its own
@@ -220,12 +226,7 @@ def test_existing_calls_build_the_same_model_as_before() -> None:
 def test_per_layer_model_trains_saves_diagnoses_and_draws(tmp_path: Path) -> None:
     X, y = make_spiral(12, seed=0)
     model = MLP(2, [6, 5, 3], activation=["relu", "prelu"], seed=2)
-    opt = SGD(model.parameters(), lr=0.3)
-    for _ in range(5):
-        loss = cross_entropy_loss([model(x) for x in X], y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    train(model, X, y, lr=0.3, steps=5)
     loaded = microgradrelu.load(microgradrelu.save(model, tmp_path / "m.json"))
     assert repr(loaded) == repr(model) and loaded.state_dict() == model.state_dict()
     assert loaded.activation == ["relu", "prelu"]
