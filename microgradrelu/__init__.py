@@ -1,12 +1,13 @@
 """microgradrelu: a scalar autodiff engine for learning how networks learn through ReLU,
 and where their gradients die."""
 
-from .data import make_circles, make_moons, make_xor
+from .data import make_circles, make_moons, make_spiral, make_xor
 from .engine import Value
-from .losses import bce_with_logits_loss, hinge_loss, mse_loss
+from .losses import bce_loss, bce_with_logits_loss, cross_entropy_loss, hinge_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD
 from .serialization import load, save
+from .torch_bridge import from_torch, to_torch
 from .viz import draw_graph, draw_network
 
 __all__ = [
@@ -16,16 +17,21 @@ __all__ = [
     "Module",
     "Neuron",
     "Value",
+    "bce_loss",
     "bce_with_logits_loss",
+    "cross_entropy_loss",
     "draw_graph",
     "draw_network",
+    "from_torch",
     "hinge_loss",
     "load",
     "make_circles",
     "make_moons",
+    "make_spiral",
     "make_xor",
     "mse_loss",
     "save",
+    "to_torch",
 ]
 __version__ = "0.1.0"
 

@@ -6,11 +6,17 @@ unit by `label` and mark it by `below_zero`, which says what the unit passes bac
 Z <= 0 — the question this library is about:
 
 - "blocks":  nothing (ReLU). A unit with Z <= 0 on every input gets no gradient: it is *dead*.
-- "leaks":   a slope-sized gradient (Leaky ReLU). Negative on every input, it still learns
-             (unless its slope is 0: then it is ReLU, see `Activation.can_die`).
+- "leaks":   a slope-sized gradient (Leaky ReLU, PReLU). Negative on every input, it still
+             learns (unless a fixed slope is 0: then it is ReLU, see `Activation.can_die`).
 - "passes":  its ordinary derivative (linear, tanh, sigmoid): Z <= 0 is nothing special.
 
-Adding an activation is its `Value` op plus one entry here (tests/test_nn.py adds softplus).
+Adding an activation is its `Value` op plus one entry here (tests/test_activations.py adds
+softplus).
+
+PReLU's slope is learned: an entry with `learned_slope` makes every neuron that uses it own a
+slope parameter `a` (one per neuron, initialised at `learned_slope`), and `apply` then gets
+that `Value` as its slope instead of the neuron's fixed `negative_slope`; `apply_float` always
+gets a plain float (`a.data`).
 """
 
 from __future__ import annotations
@@ -23,26 +29,32 @@ from . import _check
 from .engine import Value
 
 BELOW_ZERO = ("blocks", "leaks", "passes")
+# What `apply` gets as the slope: the neuron's fixed negative_slope, or its learned slope parameter
+Slope = float | Value
 
 
 @dataclass(frozen=True)
 class Activation:
     """One activation: its name, its op on a Value, its twin on a float, and how it is drawn.
-    Both functions take the neuron's `negative_slope` second (most ignore it)."""
+    Both functions take the neuron's slope second (most ignore it): `negative_slope`, or for an
+    entry with `learned_slope` the neuron's slope parameter (a Value; its float for `apply_float`)."""
 
     name: str
     label: str
-    apply: Callable[[Value, float], Value]
+    apply: Callable[[Value, Slope], Value]
     apply_float: Callable[[float, float], float]
     below_zero: str
+    learned_slope: float | None = None  # initial value of a per-neuron slope parameter (PReLU)
 
     def __post_init__(self) -> None:
         _check.choice(self.below_zero, BELOW_ZERO, "below_zero")
 
     def can_die(self, negative_slope: float) -> bool:
         """True when a unit negative on every input gets no gradient at all: ReLU, and a
-        leaky one whose slope is 0 (the engine treats that as ReLU too)."""
-        return self.below_zero == "blocks" or (self.below_zero == "leaks" and negative_slope == 0.0)
+        leaky one whose fixed slope is 0 (the engine treats that as ReLU too). A learned slope
+        at 0 is not dead: the slope itself still gets z × the gradient, so it can move."""
+        fixed_zero = self.below_zero == "leaks" and self.learned_slope is None and negative_slope == 0.0
+        return self.below_zero == "blocks" or fixed_zero
 
 
 def _relu(z: float, slope: float) -> float:
@@ -58,6 +70,8 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in (
         Activation("relu", "ReLU", lambda z, s: z.relu(), _relu, "blocks"),
         Activation("leaky_relu", "Leaky ReLU", lambda z, s: z.leaky_relu(s), _leaky_relu, "leaks"),
+        # one slope per neuron, 0.25 at first (He et al. 2015; torch.nn.PReLU's init)
+        Activation("prelu", "PReLU", lambda z, a: z.prelu(a), _leaky_relu, "leaks", learned_slope=0.25),
         Activation("linear", "linear", lambda z, s: z, lambda z, s: z, "passes"),
         Activation("tanh", "tanh", lambda z, s: z.tanh(), lambda z, s: math.tanh(z), "passes"),
         # the engine's own sigmoid on the float, so the number is the graph's to the last bit

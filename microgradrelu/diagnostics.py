@@ -5,7 +5,8 @@ Two words, never mixed up:
 - *dead*: negative everywhere AND its activation passes no gradient there (ReLU: derivative
   0 for z <= 0). It receives no gradient from any input, so gradient descent can never move
   its weights again. A Leaky ReLU neuron negative everywhere is not dead: it still gets
-  slope-sized gradients and can recover. (`activations.Activation.can_die` decides.)
+  slope-sized gradients and can recover; nor is a PReLU one, even with its slope at 0 (the
+  slope itself still learns). (`activations.Activation.can_die` decides.)
 
 These functions measure that with plain float arithmetic (no graph is built), so they are
 cheap enough to call every step; `gradient_reach` checks it with the engine's backward.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from . import _check
 from .activations import activation
 from .engine import Value
-from .nn import MLP
+from .nn import MLP, Neuron
 
 # A neuron active on at most this fraction of the inputs (but not none) is "at risk".
 AT_RISK_FRACTION = 0.05
@@ -41,11 +42,17 @@ def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[
             b = n.b.data
             z = [_dot(w, row) + b for row in rows]
             zs.append(z)
-            f, slope = activation(n.activation).apply_float, n.negative_slope  # bit-identical to the graph's op
+            f, slope = activation(n.activation).apply_float, _slope(n)  # bit-identical to the graph's op
             outs.append([f(zi, slope) for zi in z])
         result.append(zs)
         rows = [list(col) for col in zip(*outs)]
     return result
+
+
+def _slope(n: Neuron) -> float:
+    """The neuron's slope as a number: its learned `a` (PReLU) now, else its negative_slope."""
+    s = n.slope
+    return s.data if isinstance(s, Value) else s
 
 
 def _dot(w: list[float], x: list[float]) -> float:
@@ -164,7 +171,7 @@ def activation_report(model: MLP, X: Sequence[Sequence[float]]) -> ActivationRep
                 n.activation,
                 sum(z > 0.0 for z in nz),
                 len(nz),
-                activation(n.activation).can_die(n.negative_slope),
+                activation(n.activation).can_die(_slope(n)),
             )
             for ni, (n, nz) in enumerate(zip(layer.neurons, layer_z))
         ]
@@ -263,9 +270,10 @@ def gradient_reach(model: MLP, X: Sequence[Sequence[float]]) -> list[list[int]]:
 
     Measured with the autodiff engine, not inferred from signs: for each input the model's
     output (the sum of its outputs if it has several) is backpropagated, and the neuron's
-    bias gradient d(output)/d(b) = d(output)/d(z) is read. A count of 0 means gradient
-    descent cannot move that neuron's weights on this data: dead ReLUs, but also neurons
-    whose every downstream path is blocked. result[layer][neuron], hidden layers only.
+    bias gradient d(output)/d(b) = d(output)/d(z) is read, and its slope's if it learns one
+    (a PReLU with slope 0 passes nothing to z, but its slope still learns). A count of 0
+    means gradient descent cannot move that neuron on this data: dead ReLUs, but also
+    neurons whose every downstream path is blocked. result[layer][neuron], hidden layers only.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"expected an MLP, got {type(model).__name__}")
@@ -283,7 +291,8 @@ def gradient_reach(model: MLP, X: Sequence[Sequence[float]]) -> list[list[int]]:
             total.backward()
             for li, layer in enumerate(hidden):
                 for ni, n in enumerate(layer.neurons):
-                    if n.b.grad != 0.0:
+                    slope = n.slope
+                    if n.b.grad != 0.0 or (isinstance(slope, Value) and slope.grad != 0.0):
                         counts[li][ni] += 1
     finally:  # leave the caller's accumulated gradients as they were
         for p, g in zip(model.parameters(), saved):

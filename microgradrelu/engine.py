@@ -144,6 +144,21 @@ class Value:
             return _node(x, (self,), _ONE, "leaky_relu")
         return _node(s * x, (self,), (s,) if s != 0.0 else _BLOCKED, "leaky_relu")
 
+    def prelu(self, a: Value | float) -> Value:
+        """Leaky ReLU whose slope `a` is a parameter that learns (PReLU, He et al. 2015):
+        x for x > 0, else a·x. ∂/∂x = 1 or a; ∂/∂a = x for x <= 0 (at x = 0: a and 0, as
+        PyTorch), and for x > 0 the output does not depend on a, so a is not an input there.
+        Even with a = 0 the negative side is not blocked: a still gets x × the gradient."""
+        if not isinstance(a, Value) and _operand(a) is None:
+            raise TypeError(f"prelu's slope must be a Value or a real number, got {type(a).__name__}")
+        x = self.data
+        if x > 0.0:
+            return _node(x, (self,), _ONE, "prelu")
+        if isinstance(a, Value):
+            return _node(a.data * x, (self, a), (a.data, x), "prelu")
+        s = _operand(a)  # a plain-number slope is a constant, as in `x * 2.0`
+        return _node(s * x, (self,), (s,), "prelu")  # type: ignore[operator]
+
     def tanh(self) -> Value:
         """d tanh(x)/dx = 1 - tanh(x)**2: at most 1, and tiny for large |x| (saturation)."""
         t = math.tanh(self.data)
@@ -172,6 +187,13 @@ class Value:
         x = self.data
         y = math.log(x) if x > 0.0 else -math.inf if x == 0.0 else math.nan
         return _node(y, (self,), (_div(1.0, x),), "log")
+
+    def log1p(self) -> Value:
+        """log(1 + x), exact for tiny x where log(1 + x) rounds 1 + x to 1 (log1p(1e-18) is
+        1e-18, not 0); d/dx = 1/(1 + x). log1p(-1) = -inf, log1p(x < -1) = NaN."""
+        x = self.data
+        y = math.log1p(x) if x > -1.0 else -math.inf if x == -1.0 else math.nan
+        return _node(y, (self,), (_div(1.0, 1.0 + x),), "log1p")
 
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:

@@ -58,24 +58,95 @@ def mse_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
     return _mean([(p - t) ** 2 for p, t in pairs])
 
 
-def _softplus(z: Value) -> Value:
-    """log(1 + e^z) written so that e^(big) is never computed: for z > 0 it is
-    z + log(1 + e^-z). Both branches are the same function, so gradients agree."""
-    if z.data > 0.0:
-        return z + ((-z).exp() + 1.0).log()
-    return (z.exp() + 1.0).log()
+def _finite_logits(zs: list[Value], name: str) -> None:
+    """A NaN or inf logit means training diverged: say so rather than return a NaN loss."""
+    bad = next((z.data for z in zs if not math.isfinite(z.data)), None)
+    if bad is not None:
+        raise ValueError(f"{name}: a logit is {bad!r} (has training diverged? try a smaller lr)")
 
 
 def bce_with_logits_loss(logits: Sequence[Value], targets: Sequence[float]) -> Value:
-    """Binary cross-entropy on raw scores, targets in [0, 1]:
-    mean(softplus(z) - t·z), which equals -t·log σ(z) - (1-t)·log(1-σ(z)) without overflow."""
+    """Binary cross-entropy on raw scores, targets in [0, 1]: mean((1-t)·z - log σ(z)), which
+    equals -t·log σ(z) - (1-t)·log(1-σ(z)) without overflow. -log σ(z) is written with log1p,
+    as PyTorch does: log1p(e^-z) for z > 0 (so z = 40, t = 1 costs 4.2e-18, not 0), and
+    -z + log1p(e^z) otherwise. The gradient is σ(z) - t."""
     pairs = _pairs(logits, targets, "bce_with_logits_loss")
     if any(not 0.0 <= t <= 1.0 for _, t in pairs):
         raise ValueError(
             "bce_with_logits_loss: targets must be in [0, 1] (labels 0/1; for the ±1 labels of make_moons etc. "
             "pass [(t + 1) / 2 for t in y])"
         )
-    bad = next((z.data for z, _ in pairs if not math.isfinite(z.data)), None)
+    _finite_logits([z for z, _ in pairs], "bce_with_logits_loss")
+    return _mean([z * (1.0 - t) + (-z).exp().log1p() if z.data > 0.0 else z * -t + z.exp().log1p() for z, t in pairs])
+
+
+def _at_least_minus_100(log: Value) -> Value:
+    """A log term clamped at -100, as PyTorch's binary_cross_entropy clamps it: a probability of
+    exactly 0 costs 100, not inf. Where the clamp holds the term is a constant (no gradient)."""
+    return log if log.data >= -100.0 else Value(-100.0)
+
+
+def bce_loss(probs: Sequence[Value], targets: Sequence[float]) -> Value:
+    """Binary cross-entropy on probabilities p in [0, 1] (a sigmoid's output), targets in [0, 1]:
+    mean(-t·log p - (1-t)·log(1-p)), each log clamped at -100 and log(1-p) computed as
+    log1p(-p), as in PyTorch. Prefer
+    `bce_with_logits_loss` on raw scores: it never needs the clamp. The gradient is the
+    derivative of this loss, -t/p + (1-t)/(1-p); PyTorch's replaces p(1-p) by 1e-12 when
+    smaller, so the two differ only for p within about 1e-12 of 0 or 1 (README, "Numbers")."""
+    pairs = _pairs(probs, targets, "bce_loss")
+    if any(not 0.0 <= t <= 1.0 for _, t in pairs):
+        raise ValueError("bce_loss: targets must be in [0, 1] (for ±1 labels pass [(t + 1) / 2 for t in y])")
+    bad = next((p.data for p, _ in pairs if not 0.0 <= p.data <= 1.0), None)
     if bad is not None:
-        raise ValueError(f"bce_with_logits_loss: a logit is {bad!r} (has training diverged? try a smaller lr)")
-    return _mean([_softplus(z) - z * t for z, t in pairs])
+        raise ValueError(
+            f"bce_loss: a probability is {bad!r}, outside [0, 1] (pass sigmoid outputs, or raw scores to "
+            "bce_with_logits_loss)"
+        )
+    return _mean([_at_least_minus_100(p.log()) * -t + _at_least_minus_100((-p).log1p()) * (t - 1.0) for p, t in pairs])
+
+
+def cross_entropy_loss(logits: Sequence[Sequence[Value | float]], targets: Sequence[int]) -> Value:
+    """Multi-class cross-entropy, PyTorch's `F.cross_entropy`: `logits` holds one row of K class
+    scores per example (a K-output MLP's output), `targets` the class indices 0..K-1.
+
+    Per example: log Σ e^z - z[target] (the negative log of the softmax probability of the right
+    class), averaged over the batch. The log-sum-exp subtracts the largest score m first,
+    log Σ e^(z - m) + m, so no e^z overflows; m is a constant, which changes no gradient. The
+    gradient of a row is softmax(z) - one_hot(target), divided by the batch size."""
+    name = "cross_entropy_loss"
+    rows = _as_list(logits, "logits (one list of class scores per example)", name)
+    labels = _as_list(targets, "targets (class indices)", name)
+    if not rows:
+        raise ValueError(f"{name}: empty input")
+    if len(rows) != len(labels):
+        raise ValueError(f"{name}: {len(rows)} rows of logits but {len(labels)} targets")
+    scores = [_logit_row(row, i, name) for i, row in enumerate(rows)]
+    k = len(scores[0])
+    terms = []
+    for i, (zs, t) in enumerate(zip(scores, labels)):
+        if len(zs) != k:
+            raise ValueError(f"{name}: row {i} of logits has {len(zs)} scores, row 0 has {k}")
+        t = _check.whole(t, f"{name}: every target (a class index)", minimum=0)
+        if t >= k:
+            raise ValueError(f"{name}: target {t} is not a class index; the logits have {k} classes (0..{k - 1})")
+        _finite_logits(zs, name)
+        m = max(z.data for z in zs)
+        log_sum_exp = Value.sum([(z - m).exp() for z in zs]).log() + m
+        terms.append(log_sum_exp - zs[t])
+    return _mean(terms)
+
+
+def _logit_row(row: object, i: int, name: str) -> list[Value]:
+    """One example's class scores as Values (numbers become constants)."""
+    if isinstance(row, (Value, numbers.Real)):
+        raise TypeError(
+            f"{name}: logits must be a list of rows, one list of K class scores per example; row {i} is "
+            f"{type(row).__name__} (for one example, pass [scores])"
+        )
+    zs = _as_list(row, f"row {i} of logits (class scores)", name)
+    if not zs:
+        raise ValueError(f"{name}: row {i} of logits is empty")
+    return [
+        z if isinstance(z, Value) else Value(_check.real(z, f"{name}: every logit", "a Value or a real number"))
+        for z in zs
+    ]

@@ -147,7 +147,7 @@ class Neuron(Module):
             hint = f" (micrograd's {name}: write {_MICROGRAD_KWARGS[name]})" if name in _MICROGRAD_KWARGS else ""
             raise TypeError(f"Neuron got an unexpected keyword argument {name!r}{hint}")
         self.nin = _check.whole(nin, "nin")
-        self.activation = activation
+        activation_entry(activation)  # checked before anything is drawn
         self.negative_slope = _check.finite(negative_slope, "negative_slope")
         self.init = _check.choice(init, INITS, "init")
         if rng is None:
@@ -157,6 +157,7 @@ class Neuron(Module):
         weights, bias = INITS[init](self.nin, rng)
         self.w = [Value(wi, f"w{i}") for i, wi in enumerate(weights)]
         self.b = Value(bias, "b")
+        self.activation = activation  # after w and b, so a learned slope `a` is named after them
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         try:
@@ -167,16 +168,31 @@ class Neuron(Module):
             raise ValueError(f"Neuron expects {self.nin} inputs, got {n}")
         # One node for Z = w·x + b: the value and gradients of the sum of products, fewer nodes.
         z = Value.weighted_sum(self.w, x, self.b)
-        return self._activation.apply(z, self.negative_slope)
+        return self._activation.apply(z, self.slope)
 
     @property
     def activation(self) -> str:
-        """The activation's name; assigning a name checks it against the table."""
+        """The activation's name; assigning a name checks it against the table.
+
+        An activation with a learned slope (PReLU) gives the neuron its slope parameter `a`,
+        initialised as the table says; assigning one without takes `a` away again. Either
+        changes `parameters()`: make the optimizer afterwards."""
         return self._activation.name
 
     @activation.setter
     def activation(self, name: str) -> None:
-        self._activation = activation_entry(name)
+        entry = activation_entry(name)
+        self._activation = entry
+        if entry.learned_slope is None:
+            vars(self).pop("a", None)
+        elif not isinstance(vars(self).get("a"), Value):
+            self.a = Value(entry.learned_slope, "a")
+
+    @property
+    def slope(self) -> float | Value:
+        """What the activation gets as its slope: the learned parameter `a` (PReLU), else the
+        fixed `negative_slope` (which only Leaky ReLU uses)."""
+        return self.a if self._activation.learned_slope is not None else self.negative_slope
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, {self.activation})"
@@ -196,17 +212,45 @@ class Layer(Module):
         return f"Layer({self.neurons[0].nin} → {len(self.neurons)} {self.neurons[0].activation})"
 
 
+def layer_activations(n_layers: int, activation: str | Sequence[str], output_activation: str | None) -> list[str]:
+    """The activation of each of an MLP's `n_layers` layers, as `MLP` resolves its arguments:
+    `activation` is one name for every hidden layer or a list of one name per hidden layer,
+    and `output_activation` the last layer's (None: linear, a plain score or logit)."""
+    hidden = n_layers - 1
+    if isinstance(activation, str):
+        names = [activation] * hidden
+        activation_entry(activation)  # checked even when there is no hidden layer to use it
+    elif isinstance(activation, Sequence):
+        names = list(activation)
+        if len(names) != hidden:
+            raise ValueError(
+                f"activation has {len(names)} names but the model has {hidden} hidden layer{'s' * (hidden != 1)} "
+                "(give one name per hidden layer, or one name for all)"
+            )
+        for name in names:
+            activation_entry(name)
+    else:
+        raise TypeError(
+            f"activation must be a name or a list of names (one per hidden layer), got {type(activation).__name__}"
+        )
+    output = "linear" if output_activation is None else activation_entry(output_activation, "output_activation").name
+    return [*names, output]
+
+
 class MLP(Module):
-    """Fully connected layers: hidden ones use `activation`, the last one is linear."""
+    """Fully connected layers. The hidden ones use `activation` (one name for all, or a list
+    with one per hidden layer, e.g. ["relu", "tanh"]); the last one uses `output_activation`
+    (default None: linear, so the outputs are scores or logits for a loss to read)."""
 
     def __init__(
         self,
         nin: int,
         nouts: Sequence[int],
-        activation: str = "relu",
+        activation: str | Sequence[str] = "relu",
         negative_slope: float = 0.01,
         init: str = "he",
         seed: int | None = None,
+        output_activation: str | None = None,
     ) -> None:
         nin = _check.whole(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
@@ -214,21 +258,17 @@ class MLP(Module):
         if not nouts:
             raise ValueError("nouts must be a non-empty list of layer sizes, got an empty one")
         nouts = [_check.whole(n, "every layer size in nouts") for n in nouts]
-        activation_entry(activation)  # checked here too: with a single layer no neuron receives it
+        names = layer_activations(len(nouts), activation, output_activation)
         seed = _check.seed(seed)  # (an int: random.Random rejects numpy's int64)
         self.nin, self.nouts = nin, nouts
-        self.activation, self.negative_slope, self.init, self.seed = activation, negative_slope, init, seed
+        # as given (a name, or a list of names), and the output layer's name
+        self.activation = activation if isinstance(activation, str) else names[:-1]
+        self.output_activation = names[-1]
+        self.negative_slope, self.init, self.seed = negative_slope, init, seed
         rng = random.Random(seed)
         sizes = [nin, *nouts]
         self.layers = [
-            Layer(
-                sizes[i],
-                sizes[i + 1],
-                activation=activation if i < len(nouts) - 1 else "linear",
-                negative_slope=negative_slope,
-                init=init,
-                rng=rng,
-            )
+            Layer(sizes[i], sizes[i + 1], activation=names[i], negative_slope=negative_slope, init=init, rng=rng)
             for i in range(len(nouts))
         ]
 

@@ -6,6 +6,9 @@ that reads back as the same float, so a round trip is bit-for-bit. Loading check
 it and answers anything wrong with a `ValueError` naming the file and the problem; a
 file is written to a temporary name in the same folder and then renamed over the target,
 so a crash never leaves half a file behind.
+
+Version 2 added `output_activation` and lets `activation` be a list (one name per hidden
+layer); `save` writes version 2 and `load` reads version-1 files too.
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from .activations import ACTIVATIONS
 from .files import write_atomic
-from .nn import MLP
+from .nn import MLP, layer_activations
 
 FORMAT = "microgradrelu.mlp"
-VERSION = 1
+VERSION = 2  # the version `save` writes; `load` reads every version in _ARCH_KEYS
 _TOP_KEYS = ("format", "version", "architecture", "parameters")
-_ARCH_KEYS = ("nin", "nouts", "activation", "negative_slope", "init")
+_ARCH_KEYS = {
+    1: ("nin", "nouts", "activation", "negative_slope", "init"),
+    2: ("nin", "nouts", "activation", "output_activation", "negative_slope", "init"),
+}
 
 
 def _as_path(path: object) -> Path:
@@ -50,6 +57,7 @@ def save(model: MLP, path: str | os.PathLike[str]) -> Path:
             "nin": model.nin,
             "nouts": list(model.nouts),
             "activation": model.activation,
+            "output_activation": model.output_activation,
             "negative_slope": float(model.negative_slope),
             "init": model.init,
         },
@@ -105,12 +113,18 @@ def _parse(text: str) -> MLP:
     if doc["format"] != FORMAT:
         raise ValueError(f"format is {doc['format']!r}, expected {FORMAT!r}")
     version = doc["version"]
-    if type(version) is not int or version != VERSION:
-        raise ValueError(f"unsupported format version {version!r}; this microgradrelu reads version {VERSION}")
-    arch = _check_keys(doc["architecture"], _ARCH_KEYS, "architecture")
+    if type(version) is not int or version not in _ARCH_KEYS:
+        readable = " and ".join(map(str, _ARCH_KEYS))
+        raise ValueError(f"unsupported format version {version!r}; this microgradrelu reads versions {readable}")
+    arch = _check_keys(doc["architecture"], _ARCH_KEYS[version], "architecture")
     nin, nouts = arch["nin"], arch["nouts"]
     if type(nin) is not int or not isinstance(nouts, list) or not all(type(n) is int for n in nouts):
         raise ValueError(f"architecture: nin must be an int and nouts a list of ints, got {nin!r} and {nouts!r}")
+    output_activation = arch.get("output_activation")  # version 1: none, a linear output layer
+    try:  # (an empty nouts is left to MLP, which says so)
+        names = layer_activations(max(len(nouts), 1), arch["activation"], output_activation)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"architecture: {exc}") from None
     if not _is_real(arch["negative_slope"]):
         raise ValueError(f"architecture: negative_slope must be a number, got {arch['negative_slope']!r}")
     params = doc["parameters"]
@@ -119,7 +133,8 @@ def _parse(text: str) -> MLP:
     # Count before building, so a corrupted size cannot make us allocate a huge model
     # (sizes that are not positive are left to MLP, which rejects them before allocating).
     sizes = [nin, *nouts]
-    expected = sum((a + 1) * b for a, b in pairwise(sizes))
+    expected = sum((a + 1) * b for a, b in pairwise(sizes))  # weights and biases
+    expected += sum(b for b, name in zip(nouts, names) if ACTIVATIONS[name].learned_slope is not None)  # PReLU's
     if nouts and all(n > 0 for n in sizes) and expected != len(params):
         raise ValueError(f"architecture {nin} -> {nouts} has {expected} parameters, the file lists {len(params)}")
     for name, x in params.items():
@@ -128,7 +143,7 @@ def _parse(text: str) -> MLP:
         if not _is_finite(x):  # json reads 1e999 as inf
             raise ValueError(f"parameter {name!r} must be finite, got {x!r}")
     try:
-        model = MLP(nin, nouts, arch["activation"], arch["negative_slope"], arch["init"], seed=0)
+        model = MLP(nin, nouts, arch["activation"], arch["negative_slope"], arch["init"], 0, output_activation)
         model.load_state_dict(params)
     except (TypeError, ValueError) as exc:
         raise ValueError(str(exc)) from exc

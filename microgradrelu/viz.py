@@ -198,8 +198,8 @@ def is_blocked(v: Value) -> bool:
 
 
 def is_attenuated(v: Value) -> bool:
-    """A Leaky ReLU on its negative side: the gradient passes, multiplied by the slope."""
-    return v.op == "leaky_relu" and not passes_no_gradient(v) and v.local_grads[0] != 1.0
+    """A Leaky ReLU or PReLU on its negative side: the gradient passes, multiplied by the slope."""
+    return v.op in ("leaky_relu", "prelu") and not passes_no_gradient(v) and v.local_grads[0] != 1.0
 
 
 def _value_label(v: Value, backward_run: bool) -> str:
@@ -237,6 +237,8 @@ def _op_label(v: Value) -> str:
         if is_blocked(v):
             return "leaky ×0\nblocked"
         return f"leaky ×{_num(v.local_grads[0])}" if is_attenuated(v) else "leaky relu"
+    if v.op == "prelu":  # on the negative side the slope is an input too: its edge carries x
+        return f"prelu ×{_num(v.local_grads[0])}" if is_attenuated(v) else "prelu"
     return v.op
 
 
@@ -254,8 +256,9 @@ def _add_op(g: graphviz.Digraph, v: Value, i: int, index: dict[Value, int]) -> N
     if mark:
         attrs.update(_styled(mark), **{"class": mark})
     g.node(f"op{i}", _text(_op_label(v)), **attrs)
-    for child, local in zip(v.children, v.local_grads):
-        edge = _styled(mark) | {"class": mark} if mark else {}
+    for k, (child, local) in enumerate(zip(v.children, v.local_grads)):
+        # the mark is about the gradient to the op's input; PReLU's second input, its slope, gets x × grad
+        edge = _styled(mark) | {"class": mark} if mark and k == 0 else {}
         g.edge(f"v{index[child]}", f"op{i}", label=_text(_num(local)), **edge)
     g.edge(f"op{i}", f"v{i}")
 

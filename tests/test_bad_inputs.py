@@ -362,6 +362,95 @@ def test_files(tmp_path: Path, call: str, outcome: type[BaseException] | None, c
 
 def test_every_public_name_has_a_row() -> None:
     """The audit covers the whole public API: each name in microgradrelu.__all__ appears in a call."""
-    calls = " ".join(call for call, *_ in ENGINE + NN + OPTIM + LOSSES + DATA + NUMPY + DIAGNOSTICS + VIZ + FILES)
+    tables = ENGINE + NN + OPTIM + LOSSES + DATA + NUMPY + DIAGNOSTICS + VIZ + FILES + BREADTH + BRIDGE
+    calls = " ".join(call for call, *_ in tables)
     missing = [name for name in microgradrelu.__all__ if f"{name}(" not in calls and f"{name}." not in calls]
     assert missing == []
+
+
+# --- per-layer activations, PReLU, multi-class losses, the spiral, the PyTorch bridge (issue 15) ---
+# fmt: off
+BREADTH = [
+    ("MLP(2, [3, 3, 1], activation=['relu'])",      "one name for two hidden layers", ValueError,       "activation has 1 names but the model has 2 hidden layers"),
+    ("MLP(2, [3, 1], activation=['relu', 'tanh'])", "a name too many",               ValueError,        "but the model has 1 hidden layer (give one name per hidden layer"),
+    ("MLP(2, [3, 1], activation=['gelu'])",         "an unknown name in the list",   ValueError,        "unknown activation 'gelu'; valid: 'relu'"),
+    ("MLP(2, [3, 1], activation=[None])",           "None in the list",              TypeError,         "activation must be a str"),
+    ("MLP(2, [3, 1], activation=5)",                "a number",                      TypeError,         "activation must be a name or a list of names (one per hidden layer), got int"),
+    ("MLP(2, [3, 1], activation={'relu'})",         "a set (no order)",              TypeError,         "got set"),
+    ("MLP(2, [3, 1], output_activation='softmax')", "an unknown output activation",  ValueError,        "unknown output_activation 'softmax'"),
+    ("MLP(2, [3, 1], output_activation=0)",         "a number",                      TypeError,         "output_activation must be a str"),
+    ("MLP(2, [3, 3, 1], activation=('relu', 'tanh')).activation", "(a tuple of names)", WORKS,          "result == ['relu', 'tanh']"),
+    ("MLP(2, [1], activation=[]).output_activation", "(no hidden layer, no names)",  WORKS,             "result == 'linear'"),
+    ("Value(-2.0).prelu('0.25')",                   "a str slope",                   TypeError,         "prelu's slope must be a Value or a real number, got str"),
+    ("Value(-2.0).prelu(Value(0.25)).data",         "(a Value slope)",               WORKS,             "result == -0.5"),
+    ("Value(-2.0).prelu(0.25).data",                "(a number slope: a constant)",  WORKS,             "result == -0.5"),
+    ("Value(-2.0).log1p().data",                    "(log1p below -1)",              WORKS,             "math.isnan(result)"),
+    ("cross_entropy_loss([], [])",                  "empty input",                   ValueError,        "cross_entropy_loss: empty input"),
+    ("cross_entropy_loss([[1.0, 2.0]], [0, 1])",    "more targets than rows",        ValueError,        "1 rows of logits but 2 targets"),
+    ("cross_entropy_loss([[1.0, 2.0]], [2])",       "a class index too large",       ValueError,        "target 2 is not a class index; the logits have 2 classes (0..1)"),
+    ("cross_entropy_loss([[1.0, 2.0]], [-1])",      "a negative class index",        ValueError,        "every target (a class index) must be an int >= 0, got -1"),
+    ("cross_entropy_loss([[1.0, 2.0]], [1.0])",     "a float class index",           TypeError,         "every target (a class index) must be an int, got float"),
+    ("cross_entropy_loss([[1.0, 2.0]], [True])",    "a bool class index",            TypeError,         "got bool"),
+    ("cross_entropy_loss(scores(), [1, 0])",        "one row of scores, not rows",   TypeError,         "logits must be a list of rows, one list of K class scores per example; row 0 is Value"),
+    ("cross_entropy_loss([[1.0, 2.0], [1.0]], [0, 0])", "rows of different lengths", ValueError,        "row 1 of logits has 1 scores, row 0 has 2"),
+    ("cross_entropy_loss([[]], [0])",               "an empty row",                  ValueError,        "row 0 of logits is empty"),
+    ("cross_entropy_loss([['a', 'b']], [0])",       "strs as scores",                TypeError,         "every logit must be a Value or a real number, got str"),
+    ("cross_entropy_loss([{0: 1.0}], [0])",         "a dict as a row",               TypeError,         "got dict"),
+    ("cross_entropy_loss([[Value(math.nan), 0.0]], [0])", "a NaN logit (diverged)",  ValueError,        "a logit is nan (has training diverged?"),
+    ("cross_entropy_loss([[1000.0, -1000.0]], [1]).data", "(huge logits)",           WORKS,             "result == 2000.0"),
+    ("cross_entropy_loss(((v, 0.0) for v in scores()), [0, 1]).data", "(a generator of tuples)", WORKS, "abs(result - (math.log1p(math.exp(-0.5)) + math.log1p(math.exp(-2.0))) / 2) < 1e-15"),
+    ("bce_loss([Value(1.5)], [1])",                 "a probability above 1",         ValueError,        "bce_loss: a probability is 1.5, outside [0, 1]"),
+    ("bce_loss([Value(math.nan)], [1])",            "a NaN probability",             ValueError,        "a probability is nan"),
+    ("bce_loss([Value(0.5)], [2])",                 "target outside [0, 1]",         ValueError,        "targets must be in [0, 1]"),
+    ("bce_loss([Value(0.5)], [])",                  "no targets",                    ValueError,        "1 predictions but 0 targets"),
+    ("bce_loss([Value(0.0), Value(1.0)], [1, 0]).data", "(certain and wrong: clamped)", WORKS,          "result == 100.0"),
+    ("make_spiral(0)",                              "zero points",                   ValueError,        "n_per_class must be a positive int, got 0"),
+    ("make_spiral(10, classes=0)",                  "zero classes",                  ValueError,        "classes must be a positive int, got 0"),
+    ("make_spiral(10, classes=2.0)",                "a float class count",           TypeError,         "classes must be an int, got float"),
+    ("make_spiral(10, noise=-0.2)",                 "negative noise",                ValueError,        "noise must be >= 0, got -0.2"),
+    ("make_spiral(1, classes=2)",                   "(one point per class)",         WORKS,             "sorted(result[1]) == [0, 1]"),
+    ("to_torch(Value(1.0))",                        "a Value, not an MLP",           TypeError,         "to_torch expects an MLP, got Value"),
+]
+
+BRIDGE = [  # `nn` is torch.nn (these rows need PyTorch)
+    ("from_torch(nn.Linear(2, 1))",                 "a Linear, not a Sequential",    TypeError,         "from_torch expects a torch.nn.Sequential, got Linear"),
+    ("from_torch([nn.Linear(2, 1)])",               "a list of modules",             TypeError,         "got list"),
+    ("from_torch(nn.Sequential())",                 "an empty Sequential",           ValueError,        "the Sequential is empty"),
+    ("from_torch(nn.Sequential(nn.Conv1d(1, 1, 1)))", "a layer type we lack",        TypeError,         "module 0 is Conv1d; supported: Linear, ReLU, LeakyReLU, PReLU, Tanh, Sigmoid, Identity"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1)))", "a softmax output", TypeError,    "module 1 is Softmax"),
+    ("from_torch(nn.Sequential(nn.ReLU(), nn.Linear(2, 1)))", "an activation first", ValueError,        "module 0 (ReLU) must follow a Linear layer"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Tanh()))", "two activations in a row", ValueError, "module 2 (Tanh) must follow a Linear layer"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 3), nn.Linear(4, 1)))", "shapes that do not chain", ValueError, "module 1 (Linear) expects 4 inputs but the layer before gives 3"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 3, bias=False)))", "a Linear without bias", ValueError,      "module 0 is a Linear without bias"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.1), nn.Linear(3, 3), nn.LeakyReLU(0.2), nn.Linear(3, 1)))", "two leaky slopes", ValueError, "LeakyReLU slopes [0.1, 0.2] differ"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 3), nn.PReLU(2), nn.Linear(3, 1)))", "a PReLU of the wrong size", ValueError, "layer 0 has 3 neurons but its PReLU 2 slopes (need 3 or 1)"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 3), nn.PReLU(), nn.Linear(3, 1))).parameters()[-5].data", "(one shared PReLU slope)", WORKS, "result == 0.25"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 1, dtype=torch.float32))).nouts", "(float32 weights)", WORKS, "result == [1]"),
+    ("from_torch(nn.Sequential(nn.Linear(2, 1, dtype=torch.complex64)))", "complex weights", ValueError, "weights must be real floating point, got torch.complex64"),
+    ("from_torch(nn.Sequential(nan_linear()))",     "a NaN weight",                  ValueError,        "must be finite, got nan"),
+    ("to_torch(mixed())",                           "a layer mixing activations",    ValueError,        "layer 0 mixes activations (['relu', 'tanh']): a torch layer has one"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("call", "outcome", "check"), rows(BREADTH))
+def test_breadth(call: str, outcome: type[BaseException] | None, check: str) -> None:
+    run_row(call, outcome, check, NAMESPACE)
+
+
+@pytest.mark.parametrize(("call", "outcome", "check"), rows(BRIDGE))
+def test_torch_bridge(torch: Any, call: str, outcome: type[BaseException] | None, check: str) -> None:
+    def nan_linear() -> Any:
+        linear = torch.nn.Linear(2, 1, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight[0, 1] = math.nan
+        return linear
+
+    def mixed() -> MLP:
+        model = net()
+        model.layers[0].neurons[2].activation = "tanh"
+        return model
+
+    run_row(
+        call, outcome, check, {**NAMESPACE, "torch": torch, "nn": torch.nn, "nan_linear": nan_linear, "mixed": mixed}
+    )

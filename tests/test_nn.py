@@ -183,7 +183,7 @@ def test_neuron_argument_types() -> None:
 
 
 def test_activations_constant_matches_issue() -> None:
-    assert set(ACTIVATIONS) == {"relu", "leaky_relu", "linear", "tanh", "sigmoid"}
+    assert set(ACTIVATIONS) == {"relu", "leaky_relu", "prelu", "linear", "tanh", "sigmoid"}
 
 
 # --- layers and MLPs -------------------------------------------------------------------------

@@ -19,8 +19,14 @@ def test_readme_has_examples() -> None:
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_example_runs(
-    index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    index: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
+    if re.search(r"^import torch$", BLOCKS[index], re.M):  # PyTorch is optional: its policy in conftest.py
+        request.getfixturevalue("torch")
     monkeypatch.chdir(tmp_path)  # the examples write pictures and a model file
     exec(compile(BLOCKS[index], f"README block {index}", "exec"), {})
     printed = capsys.readouterr().out.splitlines()

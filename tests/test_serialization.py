@@ -130,6 +130,7 @@ def test_the_file_is_readable_json_with_format_architecture_and_weights(tmp_path
         "nin": 2,
         "nouts": [3, 1],
         "activation": "leaky_relu",
+        "output_activation": "linear",
         "negative_slope": 0.1,
         "init": "uniform",
     }
@@ -217,7 +218,7 @@ def test_every_truncation_of_a_saved_file_is_a_clear_value_error(tmp_path: Path)
     ("change", "fragment"),
     [
         (lambda d: d.update(format="pytorch"), "format is 'pytorch', expected 'microgradrelu.mlp'"),
-        (lambda d: d.update(version=2), "unsupported format version 2; this microgradrelu reads version 1"),
+        (lambda d: d.update(version=3), "unsupported format version 3; this microgradrelu reads versions 1 and 2"),
         (lambda d: d.update(version="1"), "unsupported format version '1'"),
         (lambda d: d.update(version=True), "unsupported format version True"),
         (lambda d: d.pop("architecture"), "missing ['architecture']"),
