@@ -1,0 +1,245 @@
+"""Files on disk: what `write_atomic` (save, Drawing.render, the demos' figures) does to what it
+replaces and when it is killed.
+
+Kills are real: a child Python process is stopped mid-write with a signal, then the folder is
+inspected. The child's write stalls in fsync (the data is written, the rename not yet done)."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import microgradrelu
+from microgradrelu import MLP
+from microgradrelu.files import write_atomic
+
+POSIX = pytest.mark.skipif(os.name == "nt", reason="POSIX files and signals")
+TEMP = re.compile(r"\.model\.json\.(\d+)\.[0-9a-f]{12}\.tmp")
+
+
+def saved(folder: Path) -> Path:
+    return microgradrelu.save(MLP(2, [3, 1], seed=0), folder / "model.json")
+
+
+# --- what a write replaces ---------------------------------------------------------------------
+@POSIX
+def test_writing_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    real = saved(tmp_path)
+    (tmp_path / "links").mkdir()
+    link = tmp_path / "links" / "model.json"
+    link.symlink_to(Path("..") / "model.json")  # relative, as links usually are
+    chain = tmp_path / "latest.json"
+    chain.symlink_to(link)
+    microgradrelu.save(MLP(2, [3, 1], seed=1), chain)
+    assert chain.is_symlink() and link.is_symlink() and not real.is_symlink()
+    assert os.readlink(link) == os.path.join("..", "model.json")
+    assert microgradrelu.load(real).state_dict() == MLP(2, [3, 1], seed=1).state_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "links", "model.json"]
+
+
+@POSIX
+def test_a_dangling_symlink_gets_its_target_created(tmp_path: Path) -> None:
+    link = tmp_path / "model.json"
+    link.symlink_to("elsewhere.json")
+    write_atomic(link, b"new")
+    assert link.is_symlink() and (tmp_path / "elsewhere.json").read_bytes() == b"new"
+
+
+@POSIX
+def test_a_symlink_loop_is_an_error_and_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    with pytest.raises(OSError, match="too many levels of symbolic links"):
+        write_atomic(tmp_path / "a", b"x")
+    assert (tmp_path / "a").is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+@POSIX
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444, 0o755])
+def test_an_existing_file_keeps_its_permission_bits(tmp_path: Path, mode: int) -> None:
+    path = saved(tmp_path)
+    path.chmod(mode)
+    microgradrelu.save(MLP(2, [3, 1], seed=1), path)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+
+
+@POSIX
+def test_a_new_file_honours_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        path = saved(tmp_path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
+def test_an_existing_file_keeps_its_owner(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    os.chown(path, 12345, 54321)
+    microgradrelu.save(MLP(2, [3, 1], seed=1), path)
+    assert (path.stat().st_uid, path.stat().st_gid) == (12345, 54321)
+
+
+@POSIX
+def test_a_pipe_is_not_replaced_by_a_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "model.json")
+    with pytest.raises(ValueError, match="not a regular file"):
+        saved(tmp_path)
+    assert stat.S_ISFIFO(os.stat(tmp_path / "model.json").st_mode)
+
+
+@POSIX
+def test_the_folder_is_fsynced_after_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        synced.append("rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    write_atomic(tmp_path / "f.txt", b"data")
+    assert synced == ["file", "rename", "folder"]
+
+
+# --- signals and kills -------------------------------------------------------------------------
+WRITER = """
+import os, sys, time
+from pathlib import Path
+from microgradrelu.files import write_atomic
+def stalled_fsync(fd):
+    print("writing", flush=True)
+    time.sleep(60)
+os.fsync = stalled_fsync
+write_atomic(Path(sys.argv[1]), b"new content")
+"""
+
+
+def stop_mid_write(path: Path, signum: int) -> int:
+    """Start a writer of `path`, send it `signum` while its temp file exists; its exit status."""
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "writing\n"
+        assert any(TEMP.fullmatch(p.name) for p in path.parent.iterdir())  # the temp file exists
+        child.send_signal(signum)
+        return child.wait(timeout=30)
+    finally:
+        child.kill()
+        child.wait()
+
+
+@POSIX
+@pytest.mark.parametrize("signum", [signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)], ids=["TERM", "HUP"])
+def test_a_terminated_writer_removes_its_temp_file_and_still_dies_by_the_signal(tmp_path: Path, signum: int) -> None:
+    path = saved(tmp_path)
+    before = path.read_bytes()
+    assert stop_mid_write(path, signum) == -signum  # ended by the signal, as without the clean-up
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+    assert path.read_bytes() == before
+
+
+@POSIX
+def test_a_killed_writers_temp_file_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    assert stop_mid_write(path, signal.SIGKILL) == -signal.SIGKILL
+    left = [p for p in tmp_path.iterdir() if TEMP.fullmatch(p.name)]
+    assert len(left) == 1  # SIGKILL cannot be caught; the name says whose it was
+    live = tmp_path / f".model.json.{os.getpid()}.{'0' * 12}.tmp"  # a writer still running: kept
+    live.write_bytes(b"partial")
+    other = tmp_path / f".other.json.999999999.{'0' * 12}.tmp"  # another file's: not ours to judge
+    other.write_bytes(b"partial")
+    microgradrelu.save(MLP(2, [3, 1], seed=1), path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model.json", live.name, other.name])
+
+
+KILLED_RENDERS = """
+import sys
+from pathlib import Path
+from microgradrelu import Value, draw_graph
+drawing = draw_graph(Value.sum([Value(float(i), label="x" * 2000) for i in range(60)]))
+drawing.render(Path(sys.argv[1]).with_suffix(".dot"))
+drawing.render(sys.argv[1])  # lays the picture out; later renders reuse the SVG and only write
+print("ready", flush=True)
+while True:
+    drawing.render(sys.argv[1])
+"""
+
+
+@POSIX
+def test_renders_terminated_at_random_moments_leave_no_temp_files(tmp_path: Path) -> None:
+    """The issue's experiment: SIGTERM a process that renders the same picture in a loop."""
+    rng = random.Random(0)
+    for _ in range(6):
+        child = subprocess.Popen(
+            [sys.executable, "-c", KILLED_RENDERS, str(tmp_path / "g.svg")], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert child.stdout is not None and child.stdout.readline() == "ready\n"
+            time.sleep(rng.uniform(0.05, 0.3))
+            child.terminate()
+            assert child.wait(timeout=30) == -signal.SIGTERM
+        finally:
+            child.kill()
+            child.wait()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.svg"]
+
+
+def test_the_signal_handler_is_there_only_while_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (seen.append(signal.getsignal(signal.SIGTERM)), real_fsync(fd)))
+    before = signal.getsignal(signal.SIGTERM)
+    assert before is signal.SIG_DFL
+    write_atomic(tmp_path / "a.txt", b"a")
+    assert seen[0] is not signal.SIG_DFL and callable(seen[0])  # caught while the temp file exists
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_host_programs_handler_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def host(signum: int, frame: object) -> None:
+        raise AssertionError("not called in this test")
+
+    seen = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (seen.append(signal.getsignal(signal.SIGTERM)), real_fsync(fd)))
+    previous = signal.signal(signal.SIGTERM, host)
+    try:
+        write_atomic(tmp_path / "a.txt", b"a")
+        assert seen[0] is host and signal.getsignal(signal.SIGTERM) is host
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_writing_from_another_thread_touches_no_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (seen.append(signal.getsignal(signal.SIGTERM)), real_fsync(fd)))
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            write_atomic(tmp_path / "a.txt", b"a")
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=write)
+    worker.start()
+    worker.join()
+    assert errors == [] and seen[0] is signal.SIG_DFL and (tmp_path / "a.txt").read_bytes() == b"a"
