@@ -1,11 +1,12 @@
 """Files on disk: what `write_atomic` (save, Drawing.render, the demos' figures) does to what it
-replaces and when it is killed.
+replaces and when it is killed, and what `load` agrees to read.
 
 Kills are real: a child Python process is stopped mid-write with a signal, then the folder is
 inspected. The child's write stalls in fsync (the data is written, the rename not yet done)."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -13,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -243,3 +245,127 @@ def test_writing_from_another_thread_touches_no_handler(tmp_path: Path, monkeypa
     worker.start()
     worker.join()
     assert errors == [] and seen[0] is signal.SIG_DFL and (tmp_path / "a.txt").read_bytes() == b"a"
+
+
+# --- what load reads ---------------------------------------------------------------------------
+def test_a_200_mb_file_is_refused_from_its_size_in_a_short_message(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    with open(path, "wb") as f:
+        f.truncate(200_000_000)  # sparse: no 200 MB written
+    start = time.monotonic()
+    with pytest.raises(ValueError) as info:
+        microgradrelu.load(path)
+    assert time.monotonic() - start < 2.0  # from the size, without reading (reading took 35-58 s)
+    message = str(info.value)
+    assert "200000000 bytes, more than max_bytes=67108864 (64 MiB)" in message and len(message) < 500
+
+
+def test_max_bytes_is_a_parameter(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    size = path.stat().st_size
+    assert microgradrelu.load(path, max_bytes=size).nin == 2
+    with pytest.raises(ValueError, match=f"{size} bytes, more than max_bytes={size - 1} "):
+        microgradrelu.load(path, max_bytes=size - 1)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux procfs")
+def test_the_cap_holds_while_reading_a_file_that_says_it_is_empty() -> None:
+    """procfs files claim size 0 and then deliver content, as a file growing after the stat would."""
+    assert os.stat("/proc/self/status").st_size == 0
+    with pytest.raises(ValueError, match="grew while being read to more than max_bytes=100 "):
+        microgradrelu.load("/proc/self/status", max_bytes=100)
+
+
+@POSIX
+def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            microgradrelu.load(fifo)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)  # the old code blocked in open(), waiting for a writer
+    reader.start()
+    reader.join(timeout=10)
+    assert outcome and type(outcome[0]) is ValueError
+    assert "is a named pipe, not a regular file" in str(outcome[0])
+
+
+@POSIX
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_is_refused_without_reading(device: str) -> None:
+    """In a child with 1 GiB of address space: the old code read /dev/zero until MemoryError."""
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    script = textwrap.dedent(f"""
+        import resource, microgradrelu
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+        try:
+            microgradrelu.load({device!r})
+        except ValueError as exc:
+            print(exc)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout == f"{device} is not a model file: it is a character device, not a regular file\n"
+
+
+def big(n: int = 1_000_000) -> str:
+    return "x" * n
+
+
+# Each makes the saved document hostile with a huge value where the loader quotes what it found.
+HUGE = [
+    lambda d: d.update(format=big()),
+    lambda d: d.update(version=big()),
+    lambda d: d.update(version=[1] * 100_000),
+    lambda d: d.update({big(): 1}),
+    lambda d: d.update({f"extra{i}": i for i in range(100_000)}),
+    lambda d: d["architecture"].update(nin=big()),
+    lambda d: d["architecture"].update(nin=int("9" * 4000)),
+    lambda d: d["architecture"].update(nouts=[big()] * 10),
+    lambda d: d["architecture"].update(nouts=[1] * 100_000),
+    lambda d: d["architecture"].update(nouts=[3, int("9" * 4000)]),
+    lambda d: d["architecture"].update(nin=int("9" * 4000), nouts=[int("9" * 4000)] * 3),
+    lambda d: d["architecture"].update(negative_slope=big()),
+    lambda d: d["architecture"].update(activation=big()),
+    lambda d: d["architecture"].update(init=big()),
+    lambda d: d["architecture"].update({big(): 0}),
+    lambda d: d["parameters"].update({"layers.0.neurons.0.b": big()}),
+    lambda d: d["parameters"].update({"layers.0.neurons.0.b": [[big(1000)]] * 1000}),
+    lambda d: d["parameters"].update({"layers.0.neurons.0.b": int("9" * 4000)}),
+    lambda d: d["parameters"].update({big(): 1.0}),
+    lambda d: d["parameters"].update({big(): "x"}),
+    lambda d: d.update(parameters={f"p{i}" * 1000: 0.0 for i in range(13)}),
+]
+
+
+@pytest.mark.parametrize("change", HUGE)
+def test_every_load_error_is_a_short_message(tmp_path: Path, change: object) -> None:
+    path = saved(tmp_path)
+    doc = json.loads(path.read_text())
+    change(doc)  # type: ignore[operator]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=r"model\.json is not a valid model file") as info:
+        microgradrelu.load(path)
+    assert len(str(info.value)) < 500, str(info.value)[:1000]
+
+
+def test_a_repeated_huge_key_is_a_short_message(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text('{"' + big() + '": 1, "' + big() + '": 2}')
+    with pytest.raises(ValueError, match="appears twice") as info:
+        microgradrelu.load(path)
+    assert len(str(info.value)) < 500
+
+
+def test_short_messages_still_name_what_was_found(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    doc = json.loads(path.read_text())
+    doc["format"] = "x" * 1000
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=r"format is 'x{10,}\.\.\.x{10,}', expected 'microgradrelu\.mlp'"):
+        microgradrelu.load(path)
