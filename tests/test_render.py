@@ -1,0 +1,161 @@
+"""The renderer under stress, with both back ends: graphs too dense to lay out in time, and
+Ctrl-C. `backend` runs a test with `dot` (when installed) and in-process."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from microgradrelu import MLP, Value, draw_graph, draw_network
+from microgradrelu import render as renderer
+from microgradrelu.engine import topological_order
+
+SVG = "{http://www.w3.org/2000/svg}"
+HAS_DOT = shutil.which("dot") is not None
+BACKENDS = [
+    pytest.param("dot", marks=pytest.mark.skipif(not HAS_DOT, reason="the Graphviz dot program is not installed")),
+    "in-process",
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "in-process":  # hide dot, as on a machine without Graphviz
+        real_which = shutil.which
+        monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real_which(name, *a, **k))
+    return request.param
+
+
+def dense(width: int, depth: int) -> Value:
+    """Layers of `width` Values, each computed from every Value of the layer before: a graph
+    whose edges cross so much that laying it out takes seconds to minutes."""
+    layer = [Value(float(i)) for i in range(width)]
+    for _ in range(depth):
+        layer = [Value.sum(layer) * float(j + 1) for j in range(width)]
+    return Value.sum(layer)
+
+
+def texts(svg: str, name: str) -> list[str]:
+    """The text lines drawn in the element titled `name` (the SVG must be well-formed XML)."""
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.findtext(f"{SVG}title") == name:
+            return [t.text or "" for t in g.iter(f"{SVG}text")]
+    raise AssertionError(f"no element titled {name!r}")
+
+
+# --- timeouts ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def slow() -> Value:
+    """336 Values, 5,000 edges: ~12 s in dot, longer in-process (486-node ones take minutes)."""
+    return dense(30, 5)
+
+
+def test_a_dense_graph_is_stopped_at_its_timeout(backend: str, slow: Value, tmp_path: Path) -> None:
+    drawing = draw_graph(slow)
+    renderer.render("digraph { a -> b }", "svg")  # compiles the in-process renderer outside the timed part
+    start = time.monotonic()
+    with pytest.raises(renderer.RenderTimeout) as info:
+        drawing.render(tmp_path / "dense.svg", timeout=1.0)
+    assert time.monotonic() - start < 10.0  # stopped near 1 s, where the layout needs 12 s or more
+    nodes = 2 * len(topological_order(slow)) - 30 + 4  # Values, their ops (30 are leaves), 4 legend boxes
+    message = str(info.value)
+    assert f"({nodes} nodes, " in message and "timeout=1 s" in message
+    assert "draw_network(model, X)" in message and "larger timeout" in message
+    assert isinstance(info.value, TimeoutError)
+    assert list(tmp_path.iterdir()) == []
+    assert draw_graph(Value(2.0).relu()).svg(timeout=5).startswith("<?xml")  # the renderer is usable again
+
+
+def test_the_default_timeout_applies_without_an_argument(
+    backend: str, slow: Value, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jupyter's display calls svg() without arguments: the module default bounds it."""
+    renderer.render("digraph { a -> b }", "svg")
+    monkeypatch.setattr(renderer, "TIMEOUT", 1.0)
+    start = time.monotonic()
+    with pytest.raises(renderer.RenderTimeout, match="timeout=1 s"):
+        draw_graph(slow)._repr_mimebundle_()
+    assert time.monotonic() - start < 10.0
+
+
+def test_graph_size_counts_the_nodes_and_edges_drawn() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    assert renderer.graph_size(draw_network(model, [[0.0, 1.0]]).source) == (2 + 3 + 1 + 4, 2 * 3 + 3 * 1)
+    root = Value.sum([Value(1.0, label='a -> "b"'), Value(2.0, label="node [x]")])
+    assert renderer.graph_size(draw_graph(root).source) == (3 + 1 + 4, 3)
+
+
+@pytest.mark.parametrize("source", ["digraph {", "digraph { a -> }"])
+def test_dot_source_graphviz_rejects_is_a_render_error(backend: str, source: str) -> None:
+    with pytest.raises(renderer.RenderError):
+        renderer.render(source, "svg")
+    assert renderer.render("digraph { a -> b }", "svg").startswith(b"<?xml")
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------------
+CHILD = """
+import math, shutil, sys, time
+sys.path.insert(0, {tests!r})
+from test_render import dense
+from microgradrelu import draw_graph, render
+if {hide_dot}:
+    shutil.which = lambda name, *args, **kwargs: None
+drawing = draw_graph(dense(30, 5))
+render.render("digraph {{ a -> b }}", "svg")  # compiled before the timed part
+print("rendering", flush=True)
+try:
+    drawing.svg(timeout=math.inf)
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    print("interrupted", time.monotonic(), flush=True)
+print(len(draw_graph(dense(2, 1)).svg()), flush=True)  # and renders again
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("hide_dot", [pytest.param(False, marks=BACKENDS[0].marks), True], ids=["dot", "in-process"])
+def test_ctrl_c_stops_a_render_within_two_seconds(hide_dot: bool) -> None:
+    """SIGINT to the Python process (what Ctrl-C and Jupyter's interrupt send) while a render
+    with no time limit runs: KeyboardInterrupt comes within 2 s (the layout takes 12 s or more)."""
+    script = textwrap.dedent(CHILD.format(tests=str(Path(__file__).parent), hide_dot=hide_dot))
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "rendering\n"
+        time.sleep(0.5)  # well inside the layout
+        sent = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=60)
+    finally:
+        child.kill()
+        child.wait()
+    word, at, size = out.split()
+    assert word == "interrupted"
+    assert float(at) - sent < 2.0  # CLOCK_MONOTONIC is shared by all processes
+    assert int(size) > 0 and child.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error", "fragment"),
+    [
+        (0, ValueError, "timeout must be a positive number of seconds"),
+        (-1.0, ValueError, "got -1.0"),
+        (math.nan, ValueError, "got nan"),
+        ("60", TypeError, "timeout must be a number of seconds (or None for the default), got str"),
+        (True, TypeError, "got bool"),
+    ],
+)
+def test_a_bad_timeout_is_refused_before_rendering(timeout: object, error: type, fragment: str) -> None:
+    with pytest.raises(error) as info:
+        renderer.render("digraph { a }", "svg", timeout)  # type: ignore[arg-type]
+    assert fragment in str(info.value)
