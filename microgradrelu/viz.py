@@ -45,7 +45,7 @@ from .diagnostics import AT_RISK_FRACTION, ActivationReport, NeuronActivity, act
 from .engine import Value, topological_order
 from .files import write_atomic
 from .nn import MLP
-from .render import render
+from .render import dot_label, render
 
 __all__ = ["Drawing", "draw_graph", "draw_network"]
 
@@ -79,11 +79,10 @@ def _styled(mark: str, base_style: str = "") -> dict[str, str]:
 
 
 def _text(s: str) -> str:
-    """A label that renders exactly as typed: backslashes literal (no `\\l`, `\\N`
-    escapes), newlines as line breaks, never mistaken for an HTML label (`<...>`).
-    The graphviz package adds the backslash before each double quote."""
-    s = s.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return graphviz.nohtml(s)
+    """A label that renders exactly as typed (see `render.dot_label`: backslashes and `&`
+    literal, newlines as line breaks, control characters visible as `\\x01`), never
+    mistaken for an HTML label (`<...>`)."""
+    return graphviz.nohtml(dot_label(s))
 
 
 def _num(x: float) -> str:

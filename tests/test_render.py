@@ -1,5 +1,5 @@
-"""The renderer under stress, with both back ends: graphs too dense to lay out in time, and
-Ctrl-C. `backend` runs a test with `dot` (when installed) and in-process."""
+"""The renderer under stress, with both back ends: hostile labels, graphs too dense to lay out
+in time, and Ctrl-C. `backend` runs a test with `dot` (when installed) and in-process."""
 
 from __future__ import annotations
 
@@ -51,6 +51,53 @@ def texts(svg: str, name: str) -> list[str]:
         if g.findtext(f"{SVG}title") == name:
             return [t.text or "" for t in g.iter(f"{SVG}text")]
     raise AssertionError(f"no element titled {name!r}")
+
+
+# --- labels ------------------------------------------------------------------------------------
+HOSTILE_LABELS = [
+    '"', 'say "hi"', "\\", "ends in a backslash \\", '\\"', '\\\\"', "<b>bold</b>", "<", ">", "<<x>>",
+    "&", "&amp;", "&#60;", "&#x41;", "&lt;", "&nbsp;", "&#0;", "&#1;", "&bogus;", "a&b",
+    "\\N", "\\l", "\\G", "\\E", "\\n", "\\r", "\\x01",
+    "two\nlines", "carriage\rreturn", "crlf\r\nend", "tab\there", "  padded  ",
+    "bell\x07", "nul\x00here", "\x01\x02\x1f", "del\x7f", "c1 \x85\x9f",
+    "\ud800", "x\udc80y", "\ufffe\uffff",
+    "\u200f\u202eright to left", "\u2028", "emoji 😀", "é ∂ Σ ≤",
+    "x" * 3000, "{a|b}", "{", "}", "|", "[", "]", "];", "a=b", "a -> b", "--", "/* c */", "// c", "#",
+    "graph", "node", "subgraph",
+]  # fmt: skip
+
+
+def as_drawn(label: str) -> list[str]:
+    """The lines `label` should show: CR and CR LF break lines; control characters, lone
+    surrogates and U+FFFE/U+FFFF appear as Python escapes. Graphviz draws no text element
+    for an empty line, and keeps runs of spaces visible with no-break spaces."""
+    shown = []
+    for ch in label.replace("\r\n", "\n").replace("\r", "\n"):
+        code = ord(ch)
+        invisible = (code < 0x20 and ch not in "\n\t") or 0x7F <= code <= 0x9F
+        if invisible or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            shown.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            shown.append(ch)
+    return [line for line in "".join(shown).split("\n") if line]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS, ids=lambda label: ascii(label)[:40])
+def test_any_label_renders_as_typed(backend: str, label: str) -> None:
+    """The SVG is well-formed XML and each text line is the typed line (no-break spaces
+    read as spaces), whatever the label holds."""
+    svg = draw_graph(Value(1.5, label=label) * 2.0).svg()
+    drawn = [line.replace("\xa0", " ") for line in texts(svg, "v0")[:-2]]  # the last two: data, grad
+    assert drawn == [line.replace("\xa0", " ") for line in as_drawn(label)]
+
+
+def test_dot_label_escapes_what_graphviz_would_interpret() -> None:
+    assert renderer.dot_label("a\\lb") == "a\\\\lb"
+    assert renderer.dot_label("&amp;") == "&amp;amp;"
+    assert renderer.dot_label("1\r\n2\r3\n4") == "1\\n2\\n3\\n4"
+    assert renderer.dot_label("\x00\x01\x7f\x85") == "\\\\x00\\\\x01\\\\x7f\\\\x85"
+    assert renderer.dot_label("\ud800\uffff") == "\\\\ud800\\\\uffff"
+    assert renderer.dot_label("tab\t é 😀 \u200f") == "tab\t é 😀 \u200f"
 
 
 # --- timeouts ----------------------------------------------------------------------------------
