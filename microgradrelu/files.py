@@ -24,7 +24,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     What is replaced keeps what it was: a symbolic link stays a link and its target gets the
     data (a dangling link's target is created, as `open(path, "w")` would); an existing file
     keeps its permission bits and, where allowed, owner and group. A new file honours the
-    umask. The folder is fsynced after the rename, so the rename itself survives a crash.
+    umask. A device, pipe or socket is refused (ValueError) rather than replaced by a file.
+    The folder is fsynced after the rename, so the rename itself survives a crash.
 
     The temp file is `.NAME.PID.RANDOM.tmp`. It is removed if anything fails, and on SIGTERM or
     SIGHUP (caught only while it exists, in the main thread, when the signal's action is still
@@ -83,13 +84,15 @@ def _resolve(path: Path) -> Path:
 
 
 def _copy_owner_and_mode(fd: int, old: os.stat_result) -> None:
-    """Give the new file the old one's owner and group (silently skipped where not permitted:
-    only root may give a file away) and then its permission bits (chown clears set-user-ID)."""
+    """Give the new file the old one's owner and group, then its permission bits (chown clears
+    set-user-ID). Each is skipped where not permitted (only root may give a file away) or not
+    stored (a FAT drive refuses chmod): the write matters more, and the file stays 0600."""
     if hasattr(os, "fchown"):
-        with contextlib.suppress(PermissionError):
+        with contextlib.suppress(OSError):
             os.fchown(fd, old.st_uid, old.st_gid)
     if hasattr(os, "fchmod"):
-        os.fchmod(fd, stat.S_IMODE(old.st_mode))
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, stat.S_IMODE(old.st_mode))
 
 
 def _remove_stale_temps(target: Path) -> None:

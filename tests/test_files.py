@@ -85,6 +85,19 @@ def test_a_new_file_honours_the_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
+@POSIX
+def test_a_file_system_that_refuses_chmod_still_gets_the_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a FAT drive does: the mode cannot be copied, the data is still written (the file is 0600)."""
+    path = saved(tmp_path)
+
+    def refuse(fd: int, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchmod", refuse)
+    write_atomic(path, b"new")
+    assert path.read_bytes() == b"new" and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
 def test_an_existing_file_keeps_its_owner(tmp_path: Path) -> None:
     path = saved(tmp_path)
