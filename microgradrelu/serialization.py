@@ -3,19 +3,27 @@
 A file holds a format name and version, the architecture (enough to rebuild the model)
 and every weight by its dotted name. `json` writes floats with `repr`, the shortest text
 that reads back as the same float, so a round trip is bit-for-bit. Loading checks all of
-it and answers anything wrong with a `ValueError` naming the file and the problem; a
-file is written to a temporary name in the same folder and then renamed over the target,
-so a crash never leaves half a file behind.
+it and answers anything wrong with a `ValueError` naming the file and the problem (quoting
+at most a short excerpt of what it found); a file is written to a temporary name in the
+same folder and then renamed over the target, so a crash never leaves half a file behind.
 
 Version 2 added `output_activation` and lets `activation` be a list (one name per hidden
 layer); `save` writes version 2 and `load` reads version-1 files too.
+
+`load` reads only regular files (a named pipe or a device is refused without blocking on
+it) of at most `max_bytes`, MAX_BYTES (64 MiB) by default: about 1.2 million parameters at
+the ~54 bytes each takes (MLP(100, [1000, 1000, 10]), 1.1 million, is 57 MiB).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import numbers
 import os
+import reprlib
+import stat
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -31,6 +39,36 @@ _ARCH_KEYS = {
     1: ("nin", "nouts", "activation", "negative_slope", "init"),
     2: ("nin", "nouts", "activation", "output_activation", "negative_slope", "init"),
 }
+MAX_BYTES = 64 * 1024 * 1024
+"""The default size cap of `load`, far above any model this library can train."""
+_CHUNK = 1 << 20  # bytes per read: memory grows with the file, never with the cap
+_QUOTE = 100  # characters an error message quotes of one value read from the file
+_MAX_MESSAGE = 200  # characters kept of an error message from the model, which may quote the file
+
+
+class _Excerpt(reprlib.Repr):
+    """What an error message quotes of a value read from the file: the start and end of long
+    strings and numbers, the first items of long lists, without building the full repr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxlong = self.maxother = 40
+        self.maxlist = self.maxdict = 4
+        self.maxlevel = 2
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 10_000:  # too long for repr (a product of sizes read from the file)
+            return f"<an int of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_EXCERPT = _Excerpt()
+
+
+def _short(x: object) -> str:
+    """At most _QUOTE characters of `x`'s repr (a list of long strings would still be long)."""
+    text = _EXCERPT.repr(x)
+    return text if len(text) <= _QUOTE else text[: _QUOTE - 1] + "…"
 
 
 def _as_path(path: object) -> Path:
@@ -77,7 +115,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"key {key!r} appears twice")
+            raise ValueError(f"key {_short(key)} appears twice")
         result[key] = value
     return result
 
@@ -88,7 +126,7 @@ def _check_keys(obj: object, keys: tuple[str, ...], what: str) -> dict[str, Any]
     missing = [k for k in keys if k not in obj]
     unknown = [k for k in obj if k not in keys]
     if missing or unknown:
-        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {unknown}"] if unknown else [])
+        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {_short(unknown)}"] if unknown else [])
         raise ValueError(f"{what}: {', '.join(parts)}; expected keys {list(keys)}")
     return obj
 
@@ -111,22 +149,24 @@ def _parse(text: str) -> MLP:
         json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys), _TOP_KEYS, "file"
     )
     if doc["format"] != FORMAT:
-        raise ValueError(f"format is {doc['format']!r}, expected {FORMAT!r}")
+        raise ValueError(f"format is {_short(doc['format'])}, expected {FORMAT!r}")
     version = doc["version"]
     if type(version) is not int or version not in _ARCH_KEYS:
         readable = " and ".join(map(str, _ARCH_KEYS))
-        raise ValueError(f"unsupported format version {version!r}; this microgradrelu reads versions {readable}")
+        raise ValueError(f"unsupported format version {_short(version)}; this microgradrelu reads versions {readable}")
     arch = _check_keys(doc["architecture"], _ARCH_KEYS[version], "architecture")
     nin, nouts = arch["nin"], arch["nouts"]
     if type(nin) is not int or not isinstance(nouts, list) or not all(type(n) is int for n in nouts):
-        raise ValueError(f"architecture: nin must be an int and nouts a list of ints, got {nin!r} and {nouts!r}")
+        raise ValueError(
+            f"architecture: nin must be an int and nouts a list of ints, got {_short(nin)} and {_short(nouts)}"
+        )
     output_activation = arch.get("output_activation")  # version 1: none, a linear output layer
     try:  # (an empty nouts is left to MLP, which says so)
         names = layer_activations(max(len(nouts), 1), arch["activation"], output_activation)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"architecture: {exc}") from None
     if not _is_real(arch["negative_slope"]):
-        raise ValueError(f"architecture: negative_slope must be a number, got {arch['negative_slope']!r}")
+        raise ValueError(f"architecture: negative_slope must be a number, got {_short(arch['negative_slope'])}")
     params = doc["parameters"]
     if not isinstance(params, dict):
         raise ValueError(f"parameters must be a JSON object of name: number, got {type(params).__name__}")
@@ -136,28 +176,87 @@ def _parse(text: str) -> MLP:
     expected = sum((a + 1) * b for a, b in pairwise(sizes))  # weights and biases
     expected += sum(b for b, name in zip(nouts, names) if ACTIVATIONS[name].learned_slope is not None)  # PReLU's
     if nouts and all(n > 0 for n in sizes) and expected != len(params):
-        raise ValueError(f"architecture {nin} -> {nouts} has {expected} parameters, the file lists {len(params)}")
+        raise ValueError(
+            f"architecture {_short(nin)} -> {_short(nouts)} has {_short(expected)} parameters, "
+            f"the file lists {len(params)}"
+        )
     for name, x in params.items():
         if not _is_real(x):
-            raise ValueError(f"parameter {name!r} must be a number, got {x!r}")
+            raise ValueError(f"parameter {_short(name)} must be a number, got {_short(x)}")
         if not _is_finite(x):  # json reads 1e999 as inf
-            raise ValueError(f"parameter {name!r} must be finite, got {x!r}")
+            raise ValueError(f"parameter {_short(name)} must be finite, got {_short(x)}")
     try:
         model = MLP(nin, nouts, arch["activation"], arch["negative_slope"], arch["init"], 0, output_activation)
         model.load_state_dict(params)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(str(exc)) from exc
+    except (TypeError, ValueError) as exc:  # the model's own message may quote a huge string from the file
+        message = str(exc)
+        raise ValueError(message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…") from exc
     return model
 
 
-def load(path: str | os.PathLike[str]) -> MLP:
+def _read(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file at `path`, at most `max_bytes` of them. Anything else is
+    refused before reading: a directory (IsADirectoryError, as open() says), a named pipe, a
+    device or a socket (ValueError; opening a pipe for reading would wait for a writer), a file
+    over the cap (ValueError, from its size). The cap holds while reading too: a file can grow."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no model file at {path}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a model file: it is a {_kind(info.st_mode)}, not a regular file")
+    too_big = (
+        f"more than max_bytes={max_bytes} ({max_bytes / 2**20:.3g} MiB); a model file is about 54 bytes per "
+        "parameter: pass a larger max_bytes to read it anyway"
+    )
+    if info.st_size > max_bytes:
+        raise ValueError(f"{path} is too big for a model file: {info.st_size} bytes, {too_big}")
+    # O_NONBLOCK: should `path` become a named pipe after the stat, opening it must not block.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path} is not a model file: it is not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(_CHUNK, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise ValueError(f"{path} is too big for a model file: it grew while being read to {too_big}")
+    return b"".join(chunks)
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "named pipe"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISSOCK, "socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "special file")
+
+
+def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> MLP:
     """Rebuild the `MLP` saved at `path`, weights bit-for-bit. A missing file raises
-    FileNotFoundError; anything else wrong with it (not JSON, truncated, another format or
-    version, wrong types, NaN/inf, unknown or missing keys) a ValueError naming the file."""
+    FileNotFoundError; anything else wrong with it (not a regular file, more than `max_bytes`
+    bytes, not JSON, truncated, another format or version, wrong types, NaN/inf, unknown or
+    missing keys) a ValueError naming the file, in a message of a few hundred characters."""
     path = _as_path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no model file at {path}")
-    raw = path.read_bytes()
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
+        raise TypeError(f"max_bytes must be an int (a number of bytes), got {type(max_bytes).__name__}")
+    if max_bytes <= 0:
+        raise ValueError(f"max_bytes must be a positive number of bytes, got {max_bytes}")
+    raw = _read(path, int(max_bytes))
     try:
         return _parse(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

