@@ -215,7 +215,7 @@ def _render(source: str, fmt: str) -> bytes:
 
 # --- draw_graph: the computation graph ----------------------------------------------------
 WRAP_COLUMNS = 24  # a graph more columns deep than this (a Value and an op are a column each) wraps
-ROW_COLUMNS = 16  # columns per row (or column, top to bottom) of a wrapped graph
+ROW_COLUMNS = 12  # columns per row (or column, top to bottom) of a wrapped graph
 LEGEND_FONTSIZE = "9"
 
 Node = tuple[str, str, dict[str, str]]  # DOT name, label text, attributes
