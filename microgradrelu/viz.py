@@ -864,7 +864,7 @@ def _tile_label(tile: Tile, lines: list[str]) -> str:
     plain = f'BORDER="0" {tight}'
     rows = "".join(
         f"<TR><TD><TABLE {plain}><TR>"
-        + "".join(f'<TD FIXEDSIZE="TRUE" WIDTH="{CELL_PT * n}" HEIGHT="{CELL_PT}" BGCOLOR="{c}"></TD>' for c, n in row)
+        + "".join(f'<TD FIXEDSIZE="TRUE" WIDTH="{CELL_PT * n}" HEIGHT="{CELL_PT}"{_bgcolor(c)}></TD>' for c, n in row)
         + "</TR></TABLE></TD></TR>"
         for row in tile
     )
@@ -874,6 +874,11 @@ def _tile_label(tile: Tile, lines: list[str]) -> str:
         f"<<TABLE {plain}><TR><TD>{table}</TD>"
         f'<TD WIDTH="{PAD_PT}"></TD><TD ALIGN="LEFT" BALIGN="LEFT">{text}</TD></TR></TABLE>>'
     )
+
+
+def _bgcolor(colour: str) -> str:
+    """A cell's fill, none for white (the tile's ground): half of a ReLU tile, a third of the SVG."""
+    return "" if colour == WHITE else f' BGCOLOR="{colour}"'
 
 
 def _fill_tiles(svg: str, tiles: dict[str, Tile], texts: dict[str, list[str]]) -> str:
@@ -899,7 +904,8 @@ def _fill_tiles(svg: str, tiles: dict[str, Tile], texts: dict[str, list[str]]) -
             x = left + 1
             for colour, span in row:
                 x2, y, y2 = x + CELL_PT * span, top + CELL_PT * i, top + CELL_PT * (i + 1)
-                parts.append(f'<polygon fill="{colour}" stroke="transparent" points="{_box(x, y, x2, y2)}"/>')
+                if colour != WHITE:  # the ground is white already
+                    parts.append(f'<polygon fill="{colour}" stroke="transparent" points="{_box(x, y, x2, y2)}"/>')
                 x = x2
         parts.append(f'<polygon fill="none" stroke="{TILE_BORDER}" points="{ground}"/>')
         first = middle - LINE_PT * len(lines) / 2 + 0.75 * LINE_PT
