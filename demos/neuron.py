@@ -1,12 +1,13 @@
-"""One neuron with three inputs, Z = X1·W1 + X2·W2 + X3·W3, passed through ReLU: where its
-gradient goes, and where it stops.
+"""One neuron with three inputs, Z = X1·W1 + X2·W2 + X3·W3 + b, passed through ReLU: where its
+gradient goes, and where it stops. It is README's ten-line neuron (X = (1, -2, 0.5), b = 0.1),
+and its z < 0 picture is README's (docs/neuron_dead.svg, from `--out docs`).
 
 Claim (the article): ReLU's derivative is 1 for z > 0 and 0 for z < 0. So when z > 0 the
 gradient of the output reaches every weight (∂A/∂Wi = Xi), and when z < 0 it reaches none
 (∂A/∂Wi = 0): the neuron cannot learn from that input. Leaky ReLU, f(z) = 0.01·z for z < 0,
 still passes 0.01 of it.
 
-How it is measured: the neuron is built from labelled Values (X1..X3, W1..W3, Z, A), the
+How it is measured: the neuron is built from labelled Values (X1..X3, W1..W3, b, Z, A), the
 engine's backward() is run from A, and the gradients W1.grad..W3.grad are printed, for one
 weight vector giving z > 0, one giving z < 0, and the z < 0 one again with Leaky ReLU; the
 ratio of the Leaky ReLU gradients to ∂Z/∂Wi (= Xi, measured by backward from Z) is printed.
@@ -24,11 +25,12 @@ import _common
 from microgradrelu import Value
 from microgradrelu.viz import draw_graph
 
-X = (1.0, 2.0, 3.0)
+X = (1.0, -2.0, 0.5)  # README's ten-line neuron
+B = 0.1
 CASES = {
-    "active": ((0.5, -0.2, 0.3), "relu"),  # z = 0.5 - 0.4 + 0.9 = 1.0 > 0
-    "dead": ((-0.5, 0.2, -0.3), "relu"),  # z = -1.0 < 0
-    "leaky": ((-0.5, 0.2, -0.3), "leaky_relu"),  # same z < 0, Leaky ReLU
+    "active": ((0.4, -0.3, 0.6), "relu"),  # z = 0.4 + 0.6 + 0.3 + 0.1 = 1.4 > 0
+    "dead": ((0.4, 0.3, -0.6), "relu"),  # README's: z = 0.4 - 0.6 - 0.3 + 0.1 = -0.4 < 0
+    "leaky": ((0.4, 0.3, -0.6), "leaky_relu"),  # same z < 0, Leaky ReLU
 }
 
 
@@ -36,7 +38,7 @@ def build(weights: Sequence[float], activation: str) -> tuple[Value, Value, list
     """The article's neuron from labelled Values; returns (A, Z, [W1, W2, W3])."""
     xs = [Value(x, f"X{i + 1}") for i, x in enumerate(X)]
     ws = [Value(w, f"W{i + 1}") for i, w in enumerate(weights)]
-    z = Value.sum([x * w for x, w in zip(xs, ws)])
+    z = Value.sum([*(x * w for x, w in zip(xs, ws)), Value(B, "b")])  # as README writes it
     z.label = "Z"
     a = z.relu() if activation == "relu" else z.leaky_relu(0.01)
     a.label = "A"

@@ -320,6 +320,24 @@ def backpropagate(order: list[Value], seed: float = 1.0) -> None:
         leaf.grad += g
 
 
+def gradients(order: list[Value], seed: float = 1.0) -> dict[Value, float]:
+    """What `backpropagate(order, seed)` would add to each node's grad, computed aside: no
+    `.grad` is read or written. A drawing uses it to check that the gradients it shows are
+    those of one backward() from its root (not left by another root, not accumulated).
+    The same chain rule, order and skips as `backpropagate`, so the numbers agree bit for bit;
+    a node that would get nothing is absent."""
+    if not order:
+        raise ValueError("gradients needs a non-empty topological order (see topological_order)")
+    grads = {order[-1]: seed}
+    for node in reversed(order):
+        g = grads.get(node, 0.0)
+        if node.local_grads is _BLOCKED or (g == 0.0 and sum(node.local_grads) * 0.0 == 0.0):
+            continue
+        for child, local in zip(node.children, node.local_grads):
+            grads[child] = grads.get(child, 0.0) + local * g
+    return grads
+
+
 def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
     """(f(x+h) - f(x-h)) / 2h: the numerical derivative the tests check every op against.
     Its error shrinks like h**2, against h for the one-sided difference."""

@@ -50,7 +50,7 @@ def svg_classes(root: ET.Element) -> list[str]:
 def test_neuron(tmp_path: Path) -> None:
     r = load("neuron").main(["--out", str(tmp_path)])
     assert r["active"]["z"] > 0 and r["dead"]["z"] < 0 and r["leaky"]["z"] < 0
-    assert r["active"]["grads"] == r["active"]["linear_grads"] == [1.0, 2.0, 3.0]
+    assert r["active"]["grads"] == r["active"]["linear_grads"] == [1.0, -2.0, 0.5]  # = X: README's neuron
     assert r["dead"]["grads"] == [0.0, 0.0, 0.0]
     assert r["leaky"]["grads"] == pytest.approx([0.01 * g for g in r["leaky"]["linear_grads"]], rel=1e-12)
     active_svg, dead_svg, leaky_svg = check_pictures(r, tmp_path)

@@ -199,7 +199,7 @@ def test_the_graph_drawing_marks_a_prelu_on_its_negative_side_attenuated_with_th
     ops = [g for g in ops if "node" in g.get("class", "").split() and "legend" not in g.get("class", "")]
     assert len(ops) == 1
     assert 'label="prelu ×0.25"' in drawing.source
-    assert "v0 -> op2 [label=-2]" in drawing.source  # the slope's edge carries x, and is not attenuated
+    assert 'v0 -> op2 [label="∂ -2"]' in drawing.source  # the slope's edge carries x, and is not attenuated
     positive = Value(1.5).prelu(Value(0.25))
     assert "class=attenuated" not in draw_graph(positive).source.split("cluster_legend")[0]
 
