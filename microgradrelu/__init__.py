@@ -6,6 +6,7 @@ from .engine import Value
 from .losses import bce_with_logits_loss, hinge_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD
+from .pages import backprop_page, training_film
 from .serialization import load, save
 from .viz import draw_graph, draw_network
 
@@ -16,6 +17,7 @@ __all__ = [
     "Module",
     "Neuron",
     "Value",
+    "backprop_page",
     "bce_with_logits_loss",
     "draw_graph",
     "draw_network",
@@ -26,6 +28,7 @@ __all__ = [
     "make_xor",
     "mse_loss",
     "save",
+    "training_film",
 ]
 __version__ = "0.1.0"
 
