@@ -327,9 +327,11 @@ def backprop_page(
     `next` (buttons; the arrow keys, Home and End work too), `step` ("k / n"), `explain`
     (the text), `graph` (the SVG, every Value's group carrying `data-grad`).
     """
-    start, steps, final = backward_steps(root, gradient, accumulate=accumulate)
+    if not isinstance(root, Value):
+        raise TypeError(f"backprop_page expects a Value, got {type(root).__name__}")
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__}")
+    start, steps, final = backward_steps(root, gradient, accumulate=accumulate)
     order = topological_order(root)
     svg = _inline_svg(_draw_for_steps(root, order, start, steps, final, rankdir, max_nodes))
     narrator = _Narrator(order, accumulate)
