@@ -349,7 +349,9 @@ def backprop_page(
         '<button id="prev" type="button" title="previous step (←)">◀ Previous</button>'
         '<span id="step" aria-live="polite"></span>'
         '<button id="next" type="button" title="next step (→)">Next ▶</button>'
-        '<span class="hint">keys: ← → Home End</span></div>'
+        '<span class="hint">keys: ← → Home End</span><span class="key">'
+        '<span class="swatch current"></span>node processed <span class="swatch receiving"></span>its inputs '
+        '<span class="swatch blocked"></span>blocked <span class="swatch zero"></span>gradient 0 so far</span></div>'
         '<div id="explain"></div></header>\n'
         f'<main id="graph">{svg}</main>'
     )
@@ -460,7 +462,7 @@ def _frames(model: MLP, history: DeadNeuronHistory, X: Sequence[Sequence[float]]
 
 
 def _counts(row: HistoryRow) -> str:
-    """'5/32 hidden units dead, 7 more negative everywhere' for one history row."""
+    """'0/32 hidden units dead; 11 negative everywhere, still passing a gradient' for one history row."""
     total, dead, negative = sum(row.neurons), sum(row.dead), sum(row.negative)
-    extra = f", {negative - dead} more negative everywhere" if negative > dead else ""
+    extra = f"; {negative - dead} negative everywhere, still passing a gradient" if negative > dead else ""
     return f"{dead}/{total} hidden units dead{extra}"
