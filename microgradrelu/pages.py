@@ -333,7 +333,8 @@ def backprop_page(
         raise TypeError(f"title must be a str, got {type(title).__name__}")
     start, steps, final = backward_steps(root, gradient, accumulate=accumulate)
     order = topological_order(root)
-    svg = _inline_svg(_draw_for_steps(root, order, start, steps, final, rankdir, max_nodes))
+    fresh = backward_steps(root, gradient)[2] if accumulate else final
+    svg = _inline_svg(_draw(root, order, fresh, rankdir, max_nodes))
     narrator = _Narrator(order, accumulate)
     records = [narrator.start(start[-1], len(steps))] + [narrator.step(s) for s in steps]
     records[-1]["note"] = f"{records[-1]['note']} {narrator.done()}"
@@ -359,33 +360,15 @@ def backprop_page(
     return _page(title, body, data, "backprop.js", height=min(h, 560) + 330)
 
 
-def _draw_for_steps(
-    root: Value,
-    order: list[Value],
-    start: list[float],
-    steps: list[BackwardStep],
-    final: list[float],
-    rankdir: str,
-    max_nodes: int,
-) -> str:
-    """draw_graph's SVG, with every box wide enough for any gradient the steps will show.
-
-    draw_graph sizes a box to the gradient it finds in `.grad`; each node gets, for the
-    drawing only, its final gradient, or the widest nonzero one the steps show (so a box
-    marked zero-grad is one whose final gradient is 0, and the caption's count is right).
-    The graph's gradients are put back afterwards.
-    """
-    shown: list[list[float]] = [[g] for g in start]
-    for s in steps:
-        for u in s.updates:
-            shown[u.child].append(u.after)
-    drawn = [
-        max([g, *(x for x in values if x != 0.0)], key=lambda x: len(_num(x))) if g != 0.0 else g
-        for g, values in zip(final, shown)
-    ]
+def _draw(root: Value, order: list[Value], grads: list[float], rankdir: str, max_nodes: int) -> str:
+    """draw_graph's SVG with `grads` (one fresh backward's) in `.grad` for the drawing only,
+    then put back: draw_graph sizes each box to the gradient it shows and checks them against
+    a fresh backward, so these give boxes that fit the final numbers, no staleness warning,
+    and a caption that counts the zero gradients the last step shows. (A wider number met on
+    the way is squeezed into its box by the page's script.)"""
     saved = [v.grad for v in order]
     try:
-        for v, g in zip(order, drawn):
+        for v, g in zip(order, grads):
             v.grad = g
         return draw_graph(root, rankdir=rankdir, max_nodes=max_nodes).svg()
     finally:

@@ -152,6 +152,24 @@ def test_accumulating_leaves_end_where_a_second_backward_leaves_them(page: Any, 
     assert float(values[w1][0]) == 2 * 0.01  # grad(W1): two passes of 0.01
 
 
+# the horizontal overflow of each Value's "grad ..." line beyond its box, in SVG units
+OVERFLOW = """() => Array.from(document.querySelectorAll('#graph g.node[data-grad]')).map(g => {
+  const box = g.querySelector('path, polygon').getBBox();
+  const text = Array.from(g.querySelectorAll('text')).find(t => t.textContent.startsWith('grad ')).getBBox();
+  return Math.max(box.x - text.x, text.x + text.width - box.x - box.width);
+})"""
+
+
+def test_a_number_wider_than_the_final_one_is_squeezed_into_its_box(page: Any, tmp_path: Path) -> None:
+    a = Value(1.0, "a")
+    out = Value.sum([a * 0.33333, a * 0.66667])  # grad(a) shows 0.3333 on the way to 1
+    backprop_page(out).save(tmp_path / "wide.html")
+    page.goto((tmp_path / "wide.html").as_uri())
+    for k in range(len(backward_steps(out)[1]) + 1):
+        assert max(page.evaluate(OVERFLOW)) <= 0.5, k
+        page.keyboard.press("ArrowRight")
+
+
 def test_two_pages_inline_in_one_notebook_output_keep_their_own_state(page: Any) -> None:
     """What Jupyter does with _repr_html_: both pages' HTML in one document. Each sits in its own
     iframe, so their ids (next, step, ...) and arrow keys do not collide."""

@@ -29,6 +29,19 @@
     return Array.from(g.querySelectorAll("text")).find((t) => t.textContent.startsWith("grad "));
   });
 
+  function fit(t, g, content) {
+    // the box was sized for the final gradient: squeeze a wider number met on the way into it
+    t.textContent = content;
+    t.removeAttribute("textLength");
+    t.removeAttribute("lengthAdjust");
+    const shape = g.querySelector("path, polygon");
+    const room = shape ? shape.getBBox().width - 6 : Infinity;
+    if (t.getComputedTextLength() > room) {
+      t.setAttribute("textLength", room);
+      t.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
+  }
+
   function grads(k) {
     const now = data.start.map((pair) => pair.slice());
     for (let s = 0; s < k; s++) for (const [j, r, shown] of data.sets[s]) now[j] = [r, shown];
@@ -78,7 +91,7 @@
       if (!g) return;
       g.setAttribute("data-grad", now[i][0]);
       g.classList.toggle("zero-grad", parseFloat(now[i][0]) === 0);
-      if (gradText[i]) gradText[i].textContent = "grad " + now[i][1];
+      if (gradText[i]) fit(gradText[i], g, "grad " + now[i][1]);
     });
     clearMarks();
     const rec = data.steps[k];
