@@ -115,7 +115,7 @@ def _script_json(data: object) -> str:
 
 _SVG_HEAD = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.DOTALL)
 _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_SVG_HEIGHT = re.compile(r'<svg width="[\d.]+pt" height="([\d.]+)pt"')
 
 
 def _inline_svg(svg: str) -> str:
@@ -127,10 +127,10 @@ def _inline_svg(svg: str) -> str:
     return svg.replace("://", ":&#47;/").strip()
 
 
-def _svg_pixels(svg: str) -> tuple[int, int]:
-    """Graphviz's width and height (points) in CSS pixels."""
-    m = _SVG_SIZE.search(svg)
-    return (round(float(m.group(1)) * 4 / 3), round(float(m.group(2)) * 4 / 3)) if m else (800, 600)
+def _svg_height(svg: str) -> int:
+    """Graphviz's height (points) in CSS pixels."""
+    m = _SVG_HEIGHT.search(svg)
+    return round(float(m.group(1)) * 4 / 3) if m else 600
 
 
 # --- the backward pass, step by step ------------------------------------------------------------
@@ -356,8 +356,7 @@ def backprop_page(
         '<div id="explain"></div></header>\n'
         f'<main id="graph">{svg}</main>'
     )
-    _, h = _svg_pixels(svg)
-    return _page(title, body, data, "backprop.js", height=min(h, 560) + 330)
+    return _page(title, body, data, "backprop.js", height=min(_svg_height(svg), 560) + 330)
 
 
 def _draw(root: Value, order: list[Value], grads: list[float], rankdir: str, max_nodes: int) -> str:

@@ -141,4 +141,6 @@
     show(go);
   });
   show(0);
+  // inside a notebook's iframe the layout may only settle at load: bring the node into view again
+  window.addEventListener("load", () => reveal(values[data.steps[current].node]));
 })();
