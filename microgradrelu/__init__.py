@@ -6,6 +6,7 @@ from .engine import Value
 from .losses import bce_loss, bce_with_logits_loss, cross_entropy_loss, hinge_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD
+from .pages import backprop_page, training_film
 from .serialization import load, save
 from .torch_bridge import from_torch, to_torch
 from .viz import draw_graph, draw_network
@@ -17,6 +18,7 @@ __all__ = [
     "Module",
     "Neuron",
     "Value",
+    "backprop_page",
     "bce_loss",
     "bce_with_logits_loss",
     "cross_entropy_loss",
@@ -32,6 +34,7 @@ __all__ = [
     "mse_loss",
     "save",
     "to_torch",
+    "training_film",
 ]
 __version__ = "0.1.0"
 
