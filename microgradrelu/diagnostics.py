@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import _check
 from .activations import activation
-from .engine import Value
+from .engine import Value, dot
 from .nn import MLP, Neuron
 
 # A neuron active on at most this fraction of the inputs (but not none) is "at risk".
@@ -40,7 +40,7 @@ def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[
         for n in layer.neurons:
             w = [wi.data for wi in n.w]
             b = n.b.data
-            z = [_dot(w, row) + b for row in rows]
+            z = [dot(w, row) + b for row in rows]
             zs.append(z)
             f, slope = activation(n.activation).apply_float, _slope(n)  # bit-identical to the graph's op
             outs.append([f(zi, slope) for zi in z])
@@ -53,14 +53,6 @@ def _slope(n: Neuron) -> float:
     """The neuron's slope as a number: its learned `a` (PReLU) now, else its negative_slope."""
     s = n.slope
     return s.data if isinstance(s, Value) else s
-
-
-def _dot(w: list[float], x: list[float]) -> float:
-    """Σ wᵢxᵢ summed left to right, as `Value.weighted_sum` does, so z here is bit-identical to the graph's."""
-    total = 0.0
-    for wi, xi in zip(w, x):
-        total += wi * xi
-    return total
 
 
 def _input_row(x: object, nin: int, i: int) -> list[float]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 import math
 import random
+import sys
 import weakref
 
 import pytest
 
 from microgradrelu import MLP, Value
-from microgradrelu.engine import topological_order
+from microgradrelu.engine import _weighted_sums, topological_order, weighted_sum
 
 
 def _graph(root: Value) -> list[tuple[str, float, tuple[float, ...], int]]:
@@ -24,7 +25,10 @@ def test_weighted_sum_is_one_node_with_the_value_and_gradients_of_the_sum_of_pro
     xs: list[Value | float] = [Value(rng.uniform(-1, 1)), 0.5, 2, Value(-1.5), rng.uniform(-1, 1)]
     fast = Value.weighted_sum(ws, xs, bias)
     slow = Value.sum([w * x for w, x in zip(ws, xs)] + [bias])
-    assert fast.data == slow.data  # same summation order: bitwise equal
+    if sys.version_info < (3, 12):  # sum() adds left to right, as Value.sum does: bitwise equal
+        assert fast.data == slow.data
+    else:  # sum() compensates from Python 3.12 on: within rounding of the plain loop
+        assert fast.data == pytest.approx(slow.data, rel=1e-15, abs=1e-15)
     # one node: w and x side by side, ∂Z/∂w = x and ∂Z/∂x = w; plain numbers are edge constants
     w0, w1, w2, w3, w4 = ws
     x0, x3 = xs[0], xs[3]
@@ -40,6 +44,50 @@ def test_weighted_sum_is_one_node_with_the_value_and_gradients_of_the_sum_of_pro
         v.grad = 0.0
     slow.backward()
     assert fast_grads == [v.grad for v in leaves]  # bitwise: the same multiply-adds
+
+
+def _layer_inputs(kind: str, rng: random.Random, n: int) -> list[Value | float]:
+    if kind == "values":
+        return [Value(rng.uniform(-2, 2)) for _ in range(n)]
+    if kind == "floats":
+        return [rng.uniform(-2, 2) for _ in range(n)]
+    return [Value(1.0), 2, 0.5, Value(-1.0)][:n]  # mixed: the plain path
+
+
+@pytest.mark.parametrize("kind", ["values", "floats", "mixed"])
+@pytest.mark.parametrize("n", [1, 4])
+def test_a_layers_fast_path_makes_exactly_the_nodes_of_the_plain_path(kind: str, n: int) -> None:
+    """engine._weighted_sums (what Layer uses) against weighted_sum per neuron: same data bit for bit,
+    the same children (the very objects, in the same order), the same local derivatives."""
+    rng = random.Random(n)
+    inputs = _layer_inputs(kind, rng, n)
+    weights = [[Value(rng.uniform(-1, 1)) for _ in range(n)] for _ in range(5)]
+    biases = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    fast = _weighted_sums(weights, inputs, biases)
+    plain = [weighted_sum(w, inputs, b) for w, b in zip(weights, biases)]
+    for f, p in zip(fast, plain, strict=True):
+        assert (f.op, f.data, f.local_grads) == (p.op, p.data, p.local_grads)
+        assert all(a is b for a, b in zip(f.children, p.children, strict=True))
+
+
+def test_a_layers_fast_path_leaves_odd_neurons_to_the_plain_path_and_its_errors() -> None:
+    x = [Value(1.0), Value(2.0)]
+    with pytest.raises(TypeError, match="Values as weights, got float"):
+        _weighted_sums([[0.5, 0.5]], x, [Value(0.0)])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="2 weights but 3 inputs"):
+        _weighted_sums([[Value(0.5), Value(0.5)]], [*x, Value(3.0)], [Value(0.0)])
+    z = _weighted_sums([[Value(0.5), Value(0.5)]], x, [0.25])[0]  # a number as bias: folded, as weighted_sum does
+    assert z.data == 0.5 + 1.0 + 0.25 and len(z.children) == 4
+
+
+def test_a_layer_gives_what_its_neurons_give_one_by_one() -> None:
+    model = MLP(3, [5, 4, 2], activation=["relu", "tanh"], seed=3)
+    x = [Value(0.3), Value(-1.2), Value(2.0)]
+    for layer in model.layers:
+        together = layer(x)
+        alone = [n(x) for n in layer.neurons]
+        assert [_graph(v) for v in together] == [_graph(v) for v in alone]
+        x = together
 
 
 def test_weighted_sum_with_a_value_used_twice_sums_both_paths() -> None:
