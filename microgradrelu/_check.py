@@ -9,16 +9,34 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Iterable
 
 
-def shown(x: object, limit: int = 60) -> str:
-    """repr(x), cut to `limit` characters, so an error message stays short whatever it quotes."""
-    try:
-        text = repr(x)
-    except ValueError:  # an int of more than 4,300 digits refuses str()
-        text = f"<{type(x).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+class _Excerpt(reprlib.Repr):
+    """What an error message quotes of a value: the start and end of long strings and numbers,
+    the first items of long lists, without building the full repr (a file may hold 200 MB)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxlong = self.maxother = 40
+        self.maxlist = self.maxdict = 4
+        self.maxlevel = 2
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 10_000:  # too long for repr (Python refuses more than 4,300 digits)
+            return f"<an int of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_EXCERPT = _Excerpt()
+
+
+def shown(x: object, limit: int = 100) -> str:
+    """A short repr of `x` (at most `limit` characters), so an error message stays short
+    whatever it quotes."""
+    text = _EXCERPT.repr(x)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def real(x: object, name: str, form: str = "a real number") -> float:

@@ -279,18 +279,24 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def hands_back_nothing(node: Value, grad: float) -> bool:
+    """The chain rule's two skips, with PyTorch's results for inf and NaN:
+    - a node that `passes_no_gradient`: nothing goes back, even an inf or NaN gradient (PyTorch
+      selects 0 there rather than multiplying);
+    - a node whose gradient is 0: local × 0 adds nothing, and about half the nodes of a ReLU
+      network are such (dead units, points the loss is done with). Unless a local derivative
+      is inf or NaN, where 0 × inf is NaN and PyTorch passes it on, as we do:
+      `sum(locals) * 0.0 == 0.0` is false then (and if finite ones overflow when summed,
+      which only costs the skip)."""
+    return node.local_grads is _BLOCKED or (grad == 0.0 and sum(node.local_grads) * 0.0 == 0.0)
+
+
 def backpropagate(order: list[Value], seed: float = 1.0) -> None:
     """The chain rule over a topological order: each node hands grad × local derivative
     to each child. Interior nodes start at 0, leaves keep what they had (accumulate).
 
-    Two kinds of node are skipped, with PyTorch's results for inf and NaN:
-    - a node that passes no gradient (`passes_no_gradient`: the `_BLOCKED` marker): nothing
-      goes back, even an inf or NaN gradient (PyTorch selects 0 there rather than multiplying);
-    - a node whose gradient is 0: local × 0 adds nothing, and about half the nodes of a
-      ReLU network are such (dead units, points the loss is done with). Unless a local
-      derivative is inf or NaN, where 0 × inf is NaN and PyTorch passes it on, as we do:
-      `sum(locals) * 0.0 == 0.0` is false then (and if finite ones overflow when summed,
-      which only costs the skip).
+    A node that `hands_back_nothing` is skipped (the test is written out inline below: a
+    call per node would cost more than the skip saves).
     `order` must be a topological order of the graph (as `topological_order` returns); a
     wrong order silently gives wrong gradients.
     """
@@ -310,7 +316,7 @@ def backpropagate(order: list[Value], seed: float = 1.0) -> None:
     root.grad += seed
     for node in reversed(order):
         g = node.grad
-        if node.local_grads is _BLOCKED or (g == 0.0 and sum(node.local_grads) * 0.0 == 0.0):
+        if node.local_grads is _BLOCKED or (g == 0.0 and sum(node.local_grads) * 0.0 == 0.0):  # hands_back_nothing
             continue
         for child, local in zip(node.children, node.local_grads):
             child.grad += local * g
@@ -329,7 +335,7 @@ def gradients(order: list[Value], seed: float = 1.0) -> dict[Value, float]:
     grads = {order[-1]: seed}
     for node in reversed(order):
         g = grads.get(node, 0.0)
-        if node.local_grads is _BLOCKED or (g == 0.0 and sum(node.local_grads) * 0.0 == 0.0):
+        if hands_back_nothing(node, g):
             continue
         for child, local in zip(node.children, node.local_grads):
             grads[child] = grads.get(child, 0.0) + local * g

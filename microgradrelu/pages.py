@@ -35,7 +35,7 @@ from pathlib import Path
 
 from . import _check
 from .diagnostics import DeadNeuronHistory, HistoryRow
-from .engine import Value, passes_no_gradient, topological_order
+from .engine import Value, hands_back_nothing, passes_no_gradient, topological_order
 from .files import write_atomic
 from .nn import MLP
 from .viz import ZERO_FILL, draw_graph, draw_network
@@ -192,7 +192,7 @@ def backward_steps(
         g = grads[i]
         if passes_no_gradient(node):
             kind = "blocked"
-        elif g == 0.0 and sum(node.local_grads) * 0.0 == 0.0:
+        elif hands_back_nothing(node, g):
             kind = "zero"
         else:
             kind = "pass"

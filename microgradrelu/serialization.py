@@ -22,12 +22,12 @@ import json
 import math
 import numbers
 import os
-import reprlib
 import stat
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from ._check import shown
 from .activations import ACTIVATIONS
 from .files import write_atomic
 from .nn import MLP, layer_activations
@@ -42,33 +42,7 @@ _ARCH_KEYS = {
 MAX_BYTES = 64 * 1024 * 1024
 """The default size cap of `load`, far above any model this library can train."""
 _CHUNK = 1 << 20  # bytes per read: memory grows with the file, never with the cap
-_QUOTE = 100  # characters an error message quotes of one value read from the file
 _MAX_MESSAGE = 200  # characters kept of an error message from the model, which may quote the file
-
-
-class _Excerpt(reprlib.Repr):
-    """What an error message quotes of a value read from the file: the start and end of long
-    strings and numbers, the first items of long lists, without building the full repr."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.maxstring = self.maxlong = self.maxother = 40
-        self.maxlist = self.maxdict = 4
-        self.maxlevel = 2
-
-    def repr_int(self, x: int, level: int) -> str:
-        if x.bit_length() > 10_000:  # too long for repr (a product of sizes read from the file)
-            return f"<an int of {x.bit_length()} bits>"
-        return super().repr_int(x, level)
-
-
-_EXCERPT = _Excerpt()
-
-
-def _short(x: object) -> str:
-    """At most _QUOTE characters of `x`'s repr (a list of long strings would still be long)."""
-    text = _EXCERPT.repr(x)
-    return text if len(text) <= _QUOTE else text[: _QUOTE - 1] + "…"
 
 
 def _as_path(path: object) -> Path:
@@ -115,7 +89,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"key {_short(key)} appears twice")
+            raise ValueError(f"key {shown(key)} appears twice")
         result[key] = value
     return result
 
@@ -126,7 +100,7 @@ def _check_keys(obj: object, keys: tuple[str, ...], what: str) -> dict[str, Any]
     missing = [k for k in keys if k not in obj]
     unknown = [k for k in obj if k not in keys]
     if missing or unknown:
-        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {_short(unknown)}"] if unknown else [])
+        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {shown(unknown)}"] if unknown else [])
         raise ValueError(f"{what}: {', '.join(parts)}; expected keys {list(keys)}")
     return obj
 
@@ -149,16 +123,16 @@ def _parse(text: str) -> MLP:
         json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys), _TOP_KEYS, "file"
     )
     if doc["format"] != FORMAT:
-        raise ValueError(f"format is {_short(doc['format'])}, expected {FORMAT!r}")
+        raise ValueError(f"format is {shown(doc['format'])}, expected {FORMAT!r}")
     version = doc["version"]
     if type(version) is not int or version not in _ARCH_KEYS:
         readable = " and ".join(map(str, _ARCH_KEYS))
-        raise ValueError(f"unsupported format version {_short(version)}; this microgradrelu reads versions {readable}")
+        raise ValueError(f"unsupported format version {shown(version)}; this microgradrelu reads versions {readable}")
     arch = _check_keys(doc["architecture"], _ARCH_KEYS[version], "architecture")
     nin, nouts = arch["nin"], arch["nouts"]
     if type(nin) is not int or not isinstance(nouts, list) or not all(type(n) is int for n in nouts):
         raise ValueError(
-            f"architecture: nin must be an int and nouts a list of ints, got {_short(nin)} and {_short(nouts)}"
+            f"architecture: nin must be an int and nouts a list of ints, got {shown(nin)} and {shown(nouts)}"
         )
     output_activation = arch.get("output_activation")  # version 1: none, a linear output layer
     try:  # (an empty nouts is left to MLP, which says so)
@@ -166,7 +140,7 @@ def _parse(text: str) -> MLP:
     except (TypeError, ValueError) as exc:
         raise ValueError(f"architecture: {exc}") from None
     if not _is_real(arch["negative_slope"]):
-        raise ValueError(f"architecture: negative_slope must be a number, got {_short(arch['negative_slope'])}")
+        raise ValueError(f"architecture: negative_slope must be a number, got {shown(arch['negative_slope'])}")
     params = doc["parameters"]
     if not isinstance(params, dict):
         raise ValueError(f"parameters must be a JSON object of name: number, got {type(params).__name__}")
@@ -177,14 +151,14 @@ def _parse(text: str) -> MLP:
     expected += sum(b for b, name in zip(nouts, names) if ACTIVATIONS[name].learned_slope is not None)  # PReLU's
     if nouts and all(n > 0 for n in sizes) and expected != len(params):
         raise ValueError(
-            f"architecture {_short(nin)} -> {_short(nouts)} has {_short(expected)} parameters, "
+            f"architecture {shown(nin)} -> {shown(nouts)} has {shown(expected)} parameters, "
             f"the file lists {len(params)}"
         )
     for name, x in params.items():
         if not _is_real(x):
-            raise ValueError(f"parameter {_short(name)} must be a number, got {_short(x)}")
+            raise ValueError(f"parameter {shown(name)} must be a number, got {shown(x)}")
         if not _is_finite(x):  # json reads 1e999 as inf
-            raise ValueError(f"parameter {_short(name)} must be finite, got {_short(x)}")
+            raise ValueError(f"parameter {shown(name)} must be finite, got {shown(x)}")
     try:
         model = MLP(nin, nouts, arch["activation"], arch["negative_slope"], arch["init"], 0, output_activation)
         model.load_state_dict(params)
