@@ -115,7 +115,8 @@ def _script_json(data: object) -> str:
 
 _SVG_HEAD = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.DOTALL)
 _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
-_SVG_HEIGHT = re.compile(r'<svg width="[\d.]+pt" height="([\d.]+)pt"')
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+FIT_WIDTH = 1600  # CSS pixels: a graph up to this wide is shrunk to the window's width; a wider one scrolls
 
 
 def _inline_svg(svg: str) -> str:
@@ -127,10 +128,10 @@ def _inline_svg(svg: str) -> str:
     return svg.replace("://", ":&#47;/").strip()
 
 
-def _svg_height(svg: str) -> int:
-    """Graphviz's height (points) in CSS pixels."""
-    m = _SVG_HEIGHT.search(svg)
-    return round(float(m.group(1)) * 4 / 3) if m else 600
+def _svg_size(svg: str) -> tuple[int, int]:
+    """Graphviz's width and height (points) in CSS pixels."""
+    m = _SVG_SIZE.search(svg)
+    return (round(float(m.group(1)) * 4 / 3), round(float(m.group(2)) * 4 / 3)) if m else (800, 600)
 
 
 # --- the backward pass, step by step ------------------------------------------------------------
@@ -335,6 +336,8 @@ def backprop_page(
     order = topological_order(root)
     fresh = backward_steps(root, gradient)[2] if accumulate else final
     svg = _inline_svg(_draw(root, order, fresh, rankdir, max_nodes))
+    width, height = _svg_size(svg)
+    fit = ' class="fit"' if width <= FIT_WIDTH else ""  # shrunk to the window if that keeps its text readable
     narrator = _Narrator(order, accumulate)
     records = [narrator.start(start[-1], len(steps))] + [narrator.step(s) for s in steps]
     records[-1]["note"] = f"{records[-1]['note']} {narrator.done()}"
@@ -354,9 +357,9 @@ def backprop_page(
         '<span class="swatch current"></span>node processed <span class="swatch receiving"></span>its inputs '
         '<span class="swatch blocked"></span>blocked <span class="swatch zero"></span>gradient 0 so far</span></div>'
         '<div id="explain"></div></header>\n'
-        f'<main id="graph">{svg}</main>'
+        f'<main id="graph"{fit}>{svg}</main>'
     )
-    return _page(title, body, data, "backprop.js", height=min(_svg_height(svg), 560) + 330)
+    return _page(title, body, data, "backprop.js", height=min(height, 560) + 330)
 
 
 def _draw(root: Value, order: list[Value], grads: list[float], rankdir: str, max_nodes: int) -> str:
