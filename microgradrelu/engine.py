@@ -11,9 +11,10 @@ A node whose local derivative is 0 passes no gradient back: that is how a ReLU w
 was <= 0 stops learning (`passes_no_gradient`).
 
 Read it in order: `Value` and its ops (each op's forward value and derivative side by side),
-then the three algorithms (`topological_order`, `backpropagate`, `central_difference`).
-The last section holds what exists only for speed; each piece names the test that proves it
-gives the same results as the plain version.
+then the algorithms: `topological_order`, `backpropagate` (with `hands_back_nothing`, its two
+skips), `gradients` (the same pass computed aside, for drawings) and `central_difference`.
+The section after them holds what exists only for speed; each piece names the test that
+proves it gives the same results as the plain version.
 
 Numbers follow IEEE 754, as PyTorch's float64 does: an overflow is inf, 1/0 is inf, log(0)
 is -inf, log(-1) is NaN, and inf and NaN propagate through values and gradients alike. No op
@@ -218,21 +219,6 @@ class Value:
         """
         seed = _as_float(gradient, "gradient")
         backpropagate(topological_order(self), seed)
-
-
-def _micrograd_name(old: str, new: str) -> property:
-    """A property that only raises: code written for micrograd learns our name for `old`.
-    (A property per name, not a `__getattr__`: that would slow down every attribute access.)"""
-
-    def hint(self: Value) -> NoReturn:
-        raise AttributeError(f"'Value' object has no attribute {old!r} (micrograd's {old} is {new} here)")
-
-    return property(hint)
-
-
-Value._prev = _micrograd_name("_prev", "children")  # type: ignore[attr-defined]
-Value._op = _micrograd_name("_op", "op")  # type: ignore[attr-defined]
-Value._backward = _micrograd_name("_backward", "local_grads (backward() walks them)")  # type: ignore[attr-defined]
 
 
 def passes_no_gradient(node: Value) -> bool:
@@ -546,3 +532,19 @@ def _weighted_sums(
 
 
 Value.weighted_sum = staticmethod(weighted_sum)  # type: ignore[attr-defined]
+
+
+# --- names from micrograd ---------------------------------------------------------------
+def _micrograd_name(old: str, new: str) -> property:
+    """A property that only raises: code written for micrograd learns our name for `old`.
+    (A property per name, not a `__getattr__`: that would slow down every attribute access.)"""
+
+    def hint(self: Value) -> NoReturn:
+        raise AttributeError(f"'Value' object has no attribute {old!r} (micrograd's {old} is {new} here)")
+
+    return property(hint)
+
+
+Value._prev = _micrograd_name("_prev", "children")  # type: ignore[attr-defined]
+Value._op = _micrograd_name("_op", "op")  # type: ignore[attr-defined]
+Value._backward = _micrograd_name("_backward", "local_grads (backward() walks them)")  # type: ignore[attr-defined]
