@@ -132,18 +132,15 @@ def from_torch(sequential: Any) -> MLP:
         seed=0,
         output_activation=names[-1],
     )
-    state = {}
+    values = []  # in our parameter order: layer by layer, neuron by neuron, its w, b (and PReLU's a)
     for li, (linear, name, module) in enumerate(layers):
         weight = _float64_rows(torch, linear.weight)
         bias = _float64_rows(torch, linear.bias)
         slopes_here = _prelu_slopes(torch, li, module, linear.out_features) if name == "prelu" else None
         for ni in range(linear.out_features):
-            prefix = f"layers.{li}.neurons.{ni}"
-            state |= {f"{prefix}.w.{j}": x for j, x in enumerate(weight[ni])}
-            state[f"{prefix}.b"] = bias[ni]
-            if slopes_here is not None:
-                state[f"{prefix}.a"] = slopes_here[ni]
-    model.load_state_dict(state)
+            values += [*weight[ni], bias[ni], *([slopes_here[ni]] if slopes_here is not None else [])]
+    names = [name for name, _ in model.named_parameters()]
+    model.load_state_dict(dict(zip(names, values, strict=True)))  # checked: all finite, or nothing changes
     return model
 
 
