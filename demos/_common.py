@@ -60,9 +60,12 @@ class _Renamed(argparse.Action):
         parser.error("--seed is now --first-seed S (with --seeds N the demo runs seeds S … S+N−1)")
 
 
-def parser(doc: str | None, seeds: int = 10) -> argparse.ArgumentParser:
+def parser(
+    doc: str | None, seeds: int = 10, *, points: int = 0, steps: int = 0, lr: float = 0.0
+) -> argparse.ArgumentParser:
     """An argument parser whose help text is the demo's docstring, with the options every demo has:
-    --out, --seeds (default `seeds`), --first-seed, --json and --jobs."""
+    --out, --seeds (default `seeds`), --first-seed, --json and --jobs; and, where a default is
+    given, --points (two-moons points), --steps (SGD steps) and --lr (learning rate)."""
     p = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
     )
@@ -74,7 +77,23 @@ def parser(doc: str | None, seeds: int = 10) -> argparse.ArgumentParser:
         "--jobs", type=positive_int, default=cores(), help=f"processes for the seeds (default: {cores()}, the cores)"
     )
     p.add_argument("--seed", nargs="?", action=_Renamed, help=argparse.SUPPRESS)
+    for name, default, kind, what in (
+        ("points", points, positive_int, "two-moons points"),
+        ("steps", steps, positive_int, "SGD steps"),
+        ("lr", lr, positive_float, "learning rate"),
+    ):
+        if default:
+            p.add_argument(f"--{name}", type=kind, default=default, help=f"{what} (default {default})")
     return p
+
+
+def start(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> tuple[argparse.Namespace, Clock]:
+    """Parse the command line, create the --out folder, start the clock. `args.seed_list` is the
+    seeds S … S+N−1."""
+    args = p.parse_args(argv)
+    out_dir(args.out)
+    args.seed_list = seed_range(args)
+    return args, Clock()
 
 
 def seed_range(args: argparse.Namespace) -> list[int]:

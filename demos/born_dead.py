@@ -137,10 +137,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument(
         "--widths", type=_common.positive_int, nargs="+", default=list(WIDTHS), help="widths (default 2..10)"
     )
-    args = p.parse_args(argv)
-    clock = _common.Clock()
-    out = _common.out_dir(args.out)
-    seeds = _common.seed_range(args)
+    args, clock = _common.start(p, argv)
+    seeds = args.seed_list
     a = math.sqrt(3.0)
     m = args.points
     xs = tuple(-a + 2 * a * (i + 0.5) / m for i in range(m))  # midpoints: symmetric, 0 excluded
@@ -188,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
     claims = seed_claims(found, cells, seeds, widths, args)
     summaries = _common.report("born_dead", claims, args)
-    picture = plot(dead, check, widths, n, out)
+    picture = plot(dead, check, widths, n, args.out)
     return {
         "trials": n,
         "widths": widths,

@@ -203,23 +203,19 @@ def claims(runs: dict[str, list[dict]], seeds: list[int], args: argparse.Namespa
             f"(dead unit, step) pairs checked: {_common.spread(unit_steps, '{:.0f}')} per seed; "
             f"pairs with a nonzero gradient or a changed weight: {sum(moved)} in all",
         ),
-        _common.Claim.over(
-            "dead_first_layer_relu_units_stay_dead",
-            "A first-layer ReLU unit dead at some step is dead at every later step: its weights are frozen "
-            "and its inputs are the fixed data.",
-            seeds,
-            [n == 0 for n in back[0]],
-            {"units_active_again": back[0]},
-            f"first-layer units dead at some step and active again later: {_common.spread(back[0], '{:.0f}')}",
-        ),
-        _common.Claim.over(
-            "dead_second_layer_relu_units_stay_dead",
-            "A second-layer ReLU unit dead at some step is dead at every later step (its weights are frozen, "
-            "but its inputs, the first layer's outputs, still train).",
-            seeds,
-            [n == 0 for n in back[1]],
-            {"units_active_again": back[1]},
-            f"second-layer units dead at some step and active again later: {_common.spread(back[1], '{:.0f}')}",
+        *(
+            _common.Claim.over(
+                f"dead_{name}_layer_relu_units_stay_dead",
+                f"A {name}-layer ReLU unit dead at some step is dead at every later step: its weights are frozen "
+                f"and its inputs are {inputs}.",
+                seeds,
+                [n == 0 for n in back[layer]],
+                {"units_active_again": back[layer]},
+                f"{name}-layer units dead at some step and active again later: {_common.spread(back[layer], '{:.0f}')}",
+            )
+            for layer, (name, inputs) in enumerate(
+                (("first", "the fixed data"), ("second", "the first layer's outputs, which still train"))
+            )
         ),
         _common.Claim.over(
             "leaky_negative_units_recover",
@@ -244,20 +240,15 @@ def claims(runs: dict[str, list[dict]], seeds: list[int], args: argparse.Namespa
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = _common.parser(__doc__)
-    p.add_argument("--lr", type=_common.positive_float, default=2.0, help="constant learning rate (default 2.0)")
-    p.add_argument("--steps", type=_common.positive_int, default=60, help="SGD steps (default 60)")
-    p.add_argument("--points", type=_common.positive_int, default=60, help="two-moons points (default 60)")
+    p = _common.parser(__doc__, points=60, steps=60, lr=2.0)
     p.add_argument(
         "--every",
         type=_common.positive_int,
         default=10,
         help=f"check gradients every N steps and at each of the first {EARLY} (default 10)",
     )
-    args = p.parse_args(argv)
-    clock = _common.Clock()
-    out = _common.out_dir(args.out)
-    seeds = _common.seed_range(args)
+    args, clock = _common.start(p, argv)
+    seeds, out = args.seed_list, args.out
     print(
         f"MLP(2, {SIZES}), {args.points} two-moons points (noise 0.1), hinge loss, full-batch SGD at a constant "
         f"lr = {args.lr}, {args.steps} steps; ReLU and Leaky ReLU on seeds {seeds[0]}–{seeds[-1]}\n"

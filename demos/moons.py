@@ -67,14 +67,10 @@ def train(run: Run) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = _common.parser(__doc__)
-    p.add_argument("--steps", type=_common.positive_int, default=100, help="SGD steps (default 100)")
-    p.add_argument("--points", type=_common.positive_int, default=100, help="two-moons points (default 100)")
+    p = _common.parser(__doc__, points=100, steps=100)
     p.add_argument("--init", choices=sorted(INITS), default="uniform", help="weight init (default uniform)")
-    args = p.parse_args(argv)
-    clock = _common.Clock()
-    out = _common.out_dir(args.out)
-    seeds = _common.seed_range(args)
+    args, clock = _common.start(p, argv)
+    seeds = args.seed_list
 
     print(f"MLP(2, {SIZES}) with ReLU, init={args.init}; {args.points} two-moons points (noise 0.1)")
     print(f"loss = hinge + 1e-4·Σp², SGD lr = 1.0 - 0.9·k/{args.steps}, {args.steps} steps")
@@ -105,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     _common.plot_boundary(ax, model, X, y)
     title = f"{model}, seed {seeds[0]}\ntraining accuracy {first['accuracy']:.2f} after {args.steps} steps"
     ax.set_title(title, fontsize=9)
-    picture = _common.save_figure(fig, out / "moons_boundary.png")
+    picture = _common.save_figure(fig, args.out / "moons_boundary.png")
     return {
         "first_perfect_steps": steps,
         "accuracy": first["accuracy"],

@@ -47,9 +47,8 @@ def build(weights: Sequence[float], activation: str) -> tuple[Value, Value, list
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    args = _common.parser(__doc__, seeds=1).parse_args(argv)
-    clock = _common.Clock()
-    out = _common.out_dir(args.out)
+    args, clock = _common.start(_common.parser(__doc__, seeds=1), argv)
+    out = args.out
 
     print(f"inputs X1, X2, X3 = {X}\n")
     rows, results, pictures = [], {}, []

@@ -151,14 +151,8 @@ def claims(results: list[dict], seeds: list[int], args) -> list[_common.Claim]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = _common.parser(__doc__)
-    p.add_argument("--steps", type=_common.positive_int, default=150, help="SGD steps per network (default 150)")
-    p.add_argument("--lr", type=_common.positive_float, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--points", type=_common.positive_int, default=50, help="two-moons points (default 50)")
-    args = p.parse_args(argv)
-    clock = _common.Clock()
-    out = _common.out_dir(args.out)
-    seeds = _common.seed_range(args)
+    args, clock = _common.start(_common.parser(__doc__, points=50, steps=150, lr=0.1), argv)
+    seeds = args.seed_list
     print(f"MLP(2, {SIZES}) trained {args.steps} steps, SGD lr={args.lr}, hinge loss; XOR corners and")
     print(f"{args.points} two-moons points; seeds {seeds[0]}–{seeds[-1]} (weights, and the moons data)\n")
     runs = [Run(s, args.points, args.steps, args.lr) for s in seeds]
@@ -173,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     print(_common.table(["task", "W[0]", "W[1]", "b", "max |network - W·x-b|"], rows))
     found = claims(results, seeds, args)
     summaries = _common.report("no_activation", found, args)
-    picture = out / "no_activation.png"
+    picture = args.out / "no_activation.png"
     plot_panels(first, runs[0], picture)
     return {
         "xor_linear_accuracy": [r["xor_linear"] for r in results],
