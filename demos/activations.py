@@ -265,7 +265,7 @@ def compare_claims(sweep: Sweep, depths: list[int], seeds: list[int], args: argp
 def plot(sweep: Sweep, depths: list[int], seeds: list[int], args: argparse.Namespace) -> Path:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
     span = f"median over {len(seeds)} seeds ({seeds[0]}–{seeds[-1]}), bars: 10–90% of the seeds"
-    never = args.max_steps * 1.1  # where "not within max_steps" is drawn
+    never = args.max_steps * 1.15  # where "not within max_steps" is drawn
     for k, (a, i) in enumerate(CONFIGS):
         style = {"color": COLORS[a], "marker": "o", "ls": "-" if i == CUSTOMARY[a] else ":", "capsize": 3}
         xs = [d * 2 ** (0.04 * (k - 1.5)) for d in depths]  # side by side, so the bars do not hide each other
