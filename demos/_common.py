@@ -19,6 +19,7 @@ import argparse
 import io
 import json
 import math
+import operator
 import os
 import statistics
 import sys
@@ -147,6 +148,28 @@ class Claim:
     def exact(cls, id: str, statement: str, held: bool, figures: dict, detail: str, seeds: Sequence[int] = ()) -> Claim:
         """A claim no seed changes ("of": 1); `seeds` lists any seeds its check ran on."""
         return cls(id, statement, list(seeds), int(bool(held)), 1, figures, detail)
+
+    @classmethod
+    def higher(
+        cls,
+        id: str,
+        statement: str,
+        seeds: Sequence[int],
+        names: tuple[str, str],
+        a: Sequence[float],
+        b: Sequence[float],
+    ) -> Claim:
+        """ "`names[0]` scores higher than `names[1]`", per seed: held where a > b strictly; the detail
+        gives both spreads and on how many seeds a is higher, equal and lower."""
+        count = [sum(op(x, y) for x, y in zip(a, b)) for op in (operator.gt, operator.eq, operator.lt)]
+        detail = (
+            f"{names[0]}: {spread(a, '{:.2f}')}; {names[1]}: {spread(b, '{:.2f}')}\n"
+            f"{names[0]} higher on {count[0]} seeds, equal on {count[1]}, lower on {count[2]}; per seed "
+            f"({names[0]}/{names[1]}): " + " ".join(f"{s}:{x:.2f}/{y:.2f}" for s, x, y in zip(seeds, a, b))
+        )
+        held = [x > y for x, y in zip(a, b)]
+        figures = {name.lower().replace(" ", "_"): list(v) for name, v in zip(names, (a, b))}
+        return cls.over(id, statement, seeds, held, figures, detail)
 
     def summary(self) -> dict[str, Any]:
         """The JSON form (the documented shape)."""

@@ -148,9 +148,11 @@ def plot(runs: dict[str, list[dict]], args: argparse.Namespace, seeds: list[int]
         word = "dead" if activation == "relu" else "negative, not dead (slope-sized gradient)"
         band(axes[1], rs[0]["steps"], [r["negative"] for r in rs], color, f"{name}: {word}", **dashed)
         band(axes[2], rs[0]["checks"], [r["accuracy"] for r in rs], color, name, marker="o", ms=3)
-    axes[0].set_title(f"Hidden units with zero gradient on every input\n(engine's backward); {span}", fontsize=9)
-    axes[1].set_title(f"Hidden units with z <= 0 on every input\n{span}", fontsize=9)
-    axes[2].set_title(f"Training accuracy\n{span}", fontsize=9)
+    axes[0].set_title(
+        "Hidden units with zero gradient on every input\n(the engine's backward, input by input)", fontsize=9
+    )
+    axes[1].set_title("Hidden units with z <= 0 on every input", fontsize=9)
+    axes[2].set_title("Training accuracy", fontsize=9)
     for ax in axes[:2]:
         ax.set_ylabel(f"units (of {HIDDEN})")
         ax.set_ylim(bottom=-0.5)
@@ -159,7 +161,7 @@ def plot(runs: dict[str, list[dict]], args: argparse.Namespace, seeds: list[int]
     for ax in axes:
         ax.set_xlabel("SGD step")
         ax.legend(fontsize=8)
-    fig.suptitle(f"MLP(2, {SIZES}) on {args.points} two-moons points, hinge loss, SGD lr = {args.lr}", y=1.04)
+    fig.suptitle(f"MLP(2, {SIZES}) on {args.points} two-moons points, hinge loss, SGD lr = {args.lr}\n{span}", y=1.06)
     return _common.save_figure(fig, path)
 
 
@@ -226,17 +228,13 @@ def claims(runs: dict[str, list[dict]], seeds: list[int], args: argparse.Namespa
             f"Leaky ReLU units negative at some step: {_common.spread(leaky_negative, '{:.0f}')}; "
             f"of those, active again later: {_common.spread(leaky_back, '{:.0f}')}",
         ),
-        _common.Claim.over(
+        _common.Claim.higher(
             "leaky_accuracy_above_relu",
             f"After {args.steps} steps the Leaky ReLU network's training accuracy is higher than the ReLU network's.",
             seeds,
-            [lk > rl for lk, rl in zip(acc_leaky, acc_relu)],
-            {"relu": acc_relu, "leaky_relu": acc_leaky},
-            f"ReLU: {_common.spread(acc_relu, '{:.2f}')}; Leaky ReLU: {_common.spread(acc_leaky, '{:.2f}')}\n"
-            f"Leaky ReLU higher on {sum(lk > rl for lk, rl in zip(acc_leaky, acc_relu))} seeds, equal on "
-            f"{sum(lk == rl for lk, rl in zip(acc_leaky, acc_relu))}, lower on "
-            f"{sum(lk < rl for lk, rl in zip(acc_leaky, acc_relu))}; per seed (ReLU/Leaky): "
-            + " ".join(f"{s}:{a:.2f}/{b:.2f}" for s, a, b in zip(seeds, acc_relu, acc_leaky)),
+            ("Leaky ReLU", "ReLU"),
+            acc_leaky,
+            acc_relu,
         ),
     ]
 
