@@ -16,6 +16,7 @@ Demos import this as `_common` (Python puts the script's folder on sys.path)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import math
@@ -108,17 +109,12 @@ def run_all(fn: Callable[[T], R], tasks: Sequence[T], jobs: int, label: str) -> 
     the same whatever the number of processes and their scheduling. `fn` must be a module-level
     function (it is sent to the workers by name)."""
     progress = Progress(label, len(tasks))
-    if jobs == 1 or len(tasks) <= 1:
-        results = []
-        for i, task in enumerate(tasks):
-            results.append(fn(task))
-            progress.update(i + 1)
-        return results
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        results = []
-        for i, result in enumerate(pool.map(fn, tasks)):
+    workers = min(jobs, len(tasks))
+    results: list[R] = []
+    with ProcessPoolExecutor(max_workers=workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for result in pool.map(fn, tasks) if pool is not None else map(fn, tasks):
             results.append(result)
-            progress.update(i + 1)
+            progress.update(len(results))
     return results
 
 
@@ -134,6 +130,7 @@ class Claim:
     of: int
     figures: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    seedless: bool = False  # no seed changes it (printed so; the JSON says "of": 1)
 
     @classmethod
     def over(
@@ -147,7 +144,7 @@ class Claim:
     @classmethod
     def exact(cls, id: str, statement: str, held: bool, figures: dict, detail: str, seeds: Sequence[int] = ()) -> Claim:
         """A claim no seed changes ("of": 1); `seeds` lists any seeds its check ran on."""
-        return cls(id, statement, list(seeds), int(bool(held)), 1, figures, detail)
+        return cls(id, statement, list(seeds), int(bool(held)), 1, figures, detail, seedless=True)
 
     @classmethod
     def higher(
@@ -159,8 +156,8 @@ class Claim:
         a: Sequence[float],
         b: Sequence[float],
     ) -> Claim:
-        """ "`names[0]` scores higher than `names[1]`", per seed: held where a > b strictly; the detail
-        gives both spreads and on how many seeds a is higher, equal and lower."""
+        """A claim that `a` (called names[0]) is higher than `b` (names[1]): held on the seeds where it is
+        strictly higher; the detail gives both spreads and on how many seeds a is higher, equal and lower."""
         count = [sum(op(x, y) for x, y in zip(a, b)) for op in (operator.gt, operator.eq, operator.lt)]
         detail = (
             f"{names[0]}: {spread(a, '{:.2f}')}; {names[1]}: {spread(b, '{:.2f}')}\n"
@@ -183,12 +180,10 @@ class Claim:
         }
 
     def __str__(self) -> str:
-        where = "seed" if self.of == 1 and len(self.seeds) <= 1 else "seeds"
-        verdict = (
-            f"holds on {self.held} of {self.of} {where}"
-            if self.of > 1 or len(self.seeds) == 1
-            else ("holds" if self.held else "does NOT hold") + " (no seed changes it)"
-        )
+        if self.seedless:
+            verdict = ("holds" if self.held else "does NOT hold") + " (exact: no seed changes it)"
+        else:
+            verdict = f"holds on {self.held} of {self.of} seed" + ("s" if self.of != 1 else "")
         lines = [f"* {self.id}: {self.statement}"]
         lines += [f"    {line}" for line in self.detail.splitlines() if line]
         lines.append(f"    -> {verdict}")
