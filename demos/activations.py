@@ -91,15 +91,15 @@ def train(run: Run) -> dict:
     for k in range(run.max_steps + 1):
         value = bce_with_logits_loss([model(x) for x in X], t)
         loss = value.data
+        opt.zero_grad()
+        value.backward()
+        if k == 0:
+            gradient = sum(abs(w.grad) for w in first) / len(first)
         if loss < run.target:
             reached = k
             break
         if k == run.max_steps or not math.isfinite(loss):
             break
-        opt.zero_grad()
-        value.backward()
-        if k == 0:
-            gradient = sum(abs(w.grad) for w in first) / len(first)
         opt.step()
     dead = activation_report(model, X).dead
     return {"steps": reached, "gradient": gradient, "loss": loss, "dead": dead}
@@ -239,10 +239,11 @@ def compare_claims(sweep: Sweep, depths: list[int], seeds: list[int], args: argp
     )
     if deepest != shallowest:
 
-        def shrink(activation: str, init: str) -> list[float]:
+        def shrink(activation: str, init: str) -> list[float | None]:
+            """Per seed, deep ÷ shallow first-layer gradient (None where the shallow one is 0 or not finite)."""
             deep = sweep.get(activation, init, deepest, "gradient")
             shallow = sweep.get(activation, init, shallowest, "gradient")
-            return [g / h for g, h in zip(deep, shallow)]
+            return [g / h if h and math.isfinite(g / h) else None for g, h in zip(deep, shallow)]
 
         relu_ratio = shrink("relu", "he")
         for other in ("sigmoid", "tanh"):
@@ -253,10 +254,11 @@ def compare_claims(sweep: Sweep, depths: list[int], seeds: list[int], args: argp
                     f"From {shallowest} to {layers(deepest)} the gradient reaching the first layer at init "
                     f"shrinks more with {other} (Glorot) than with ReLU (He).",
                     seeds,
-                    [r < q for r, q in zip(ratio, relu_ratio)],
+                    [r is not None and q is not None and r < q for r, q in zip(ratio, relu_ratio)],
                     {f"{other}_ratio": ratio, "relu_ratio": relu_ratio},
                     f"first-layer gradient at depth {deepest} ÷ at depth {shallowest}: "
-                    f"{other} {_common.spread(ratio, '{:.2g}')}; ReLU {_common.spread(relu_ratio, '{:.2g}')}",
+                    f"{other} {_common.spread(ratio, '{:.2g}', 'undefined')}; "
+                    f"ReLU {_common.spread(relu_ratio, '{:.2g}', 'undefined')}",
                 )
             )
     return claims
