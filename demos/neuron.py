@@ -13,11 +13,14 @@ weight vector giving z > 0, one giving z < 0, and the z < 0 one again with Leaky
 ratio of the Leaky ReLU gradients to ∂Z/∂Wi (= Xi, measured by backward from Z) is printed.
 The three computation graphs are rendered (viz.draw_graph); in the z < 0 ReLU graph the
 ReLU node and its edge are marked blocked.
+
+Nothing here is random: each claim is one exact computation ("of": 1 in --json). --seeds and
+--first-seed are accepted, like every demo's, and change nothing.
 """
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Sequence
 
 import _common
@@ -46,10 +49,8 @@ def build(weights: Sequence[float], activation: str) -> tuple[Value, Value, list
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = _common.parser(__doc__)
-    args = p.parse_args(argv)
-    started = time.perf_counter()
-    out = _common.out_dir(args.out)
+    args, clock = _common.start(_common.parser(__doc__, seeds=1), argv)
+    out = args.out
 
     print(f"inputs X1, X2, X3 = {X}\n")
     rows, results, pictures = [], {}, []
@@ -72,9 +73,38 @@ def main(argv: Sequence[str] | None = None) -> dict:
     for name in CASES:
         r = results[name]["ratio"]
         print(f"  {name:>6} (z = {results[name]['z']:+.2f}): {min(r):g} .. {max(r):g}")
-    results["seconds"] = _common.finish(started, pictures)
-    results["pictures"] = pictures
+    results["claims"] = _common.report("neuron", claims(results), args)
+    results.update(_common.finish(clock, pictures))
     return results
+
+
+def claims(results: dict) -> list[_common.Claim]:
+    """The three derivatives, each compared exactly with what the article says."""
+    expected = {
+        "active": ("relu_passes_whole_gradient_when_z_positive", 1.0, "With z > 0, ReLU passes the gradient whole"),
+        "dead": ("relu_passes_no_gradient_when_z_negative", 0.0, "With z < 0, ReLU passes no gradient"),
+        "leaky": (
+            "leaky_relu_passes_slope_when_z_negative",
+            0.01,
+            "With z < 0, Leaky ReLU passes 0.01 of the gradient",
+        ),
+    }
+    found = []
+    for name, (claim_id, factor, said) in expected.items():
+        r = results[name]
+        want = [factor * g for g in r["linear_grads"]]  # ∂Z/∂Wi = Xi, measured
+        held = all(math.isclose(g, w, rel_tol=1e-12, abs_tol=0.0) for g, w in zip(r["grads"], want))
+        formula = {1.0: "Xi", 0.0: "0"}.get(factor, f"{factor:g}·Xi")
+        found.append(
+            _common.Claim.exact(
+                claim_id,
+                f"{said} to the weights: ∂A/∂Wi = {formula}.",
+                held,
+                {"z": r["z"], "grads": r["grads"], "expected": want},
+                f"z = {r['z']:+.2f}: ∂A/∂W = {tuple(r['grads'])}, expected {tuple(want)}",
+            )
+        )
+    return found
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ Claims:
     (a learned slope per neuron, 0.25 at first) all should.
   * cs231n ("Commonly used activation functions"): with a learning rate set too high, "as
     much as 40% of your network can be dead", i.e. ReLU units that never activate on the
-    data again. The notes give no setup; this demo measures it in one.
+    data again. The notes give no setup; this demo measures it in one: more units die at a
+    higher lr, at the highest (4) at least 40%, and the network then no longer fits.
 
 Setup (every run): make_spiral(--points per class, 3 classes, angle noise 0.2), the data and
 the initial weights drawn from the run's seed; MLP(2, [--hidden, 3]) with He initialization,
-one hidden layer (cs231n uses 100 units and 100 points per class); cross_entropy_loss on the
+one hidden layer (cs231n uses 100 units and 100 points per class; here 24 units and 20 points
+per class, so that 10 seeds × 6 runs take half a minute); cross_entropy_loss on the
 3 linear outputs; full-batch SGD with momentum 0.9 for --steps steps at a constant lr.
   1. Decision regions: ReLU, Leaky ReLU and PReLU at the smallest lr of --lrs; the class of
      argmax(output) over a grid, with the training points on top (first seed drawn).
@@ -24,13 +26,9 @@ one hidden layer (cs231n uses 100 units and 100 points per class); cross_entropy
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,6 @@ import matplotlib.pyplot as plt
 
 from microgradrelu import MLP, SGD, cross_entropy_loss, make_spiral
 from microgradrelu.diagnostics import activation_report, gradient_reach, pre_activations
-from microgradrelu.files import write_atomic
 
 NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU"}
 CS231N = 0.40  # "as much as 40% of your network can be dead"
@@ -84,22 +81,6 @@ def accuracy(model: MLP, X: list[list[float]], y: list[int]) -> float:
     outputs = pre_activations(model, X)[-1]  # [class][point]
     predicted = [max(range(3), key=lambda k, i=i: outputs[k][i]) for i in range(len(X))]
     return sum(p == t for p, t in zip(predicted, y)) / len(y)
-
-
-def run_all(jobs: list[tuple[str, float, int, int, int, int]], workers: int) -> list[dict[str, Any]]:
-    """Every run, in `workers` processes (1: in this one), with a progress line."""
-    progress = _common.Progress("training", len(jobs))
-    results = []
-    if workers == 1:
-        for job in jobs:
-            results.append(train(job))
-            progress.update(len(results))
-        return results
-    with ProcessPoolExecutor(workers) as pool:
-        for result in pool.map(train, jobs):
-            results.append(result)
-            progress.update(len(results))
-    return results
 
 
 # --- pictures -------------------------------------------------------------------------------------
@@ -155,55 +136,22 @@ def dead_plot(
     return _common.save_figure(fig, path)
 
 
-# --- seeds and --json: this demo's copy of the shared convention ----------------------------------
-# (demos/_common.py is getting --seeds, --first-seed and --json for every demo; at merge this
-# block becomes a call to it. --first-seed is today's --seed of _common.parser.)
-def add_seed_options(p: argparse.ArgumentParser, seeds: int) -> None:
-    p.add_argument("--seeds", type=_common.positive_int, default=seeds, help=f"seeds to run (default {seeds})")
-    p.add_argument("--first-seed", dest="seed", type=int, default=argparse.SUPPRESS, help="first seed (as --seed)")
-    p.add_argument("--json", type=Path, help="also write the claims and whether they held to this JSON file")
-
-
-def claim(
-    claim_id: str, statement: str, seeds: list[int], check: Callable[[int], bool], figures: list[Path]
-) -> dict[str, Any]:
-    """A claim checked on every seed, printed as "holds on k of N seeds"."""
-    held = [seed for seed in seeds if check(seed)]
-    print(f"  [{claim_id}] {statement}\n    holds on {len(held)} of {len(seeds)} seeds")
-    return {
-        "id": claim_id,
-        "statement": statement,
-        "seeds": seeds,
-        "held": len(held),
-        "of": len(seeds),
-        "figures": [str(f) for f in figures],
-    }
-
-
-def write_json(path: Path, claims: list[dict[str, Any]]) -> None:
-    write_atomic(path, (json.dumps({"demo": "spiral", "claims": claims}, indent=1) + "\n").encode("utf-8"))
-
-
 # --- the demo ---------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = _common.parser(__doc__)
-    add_seed_options(p, seeds=3)
-    p.add_argument("--points", type=_common.positive_int, default=30, help="points per class (default 30)")
-    p.add_argument("--hidden", type=_common.positive_int, default=32, help="hidden ReLU units (default 32)")
-    p.add_argument("--steps", type=_common.positive_int, default=80, help="SGD steps per run (default 80)")
+    p = _common.parser(__doc__, steps=60)
+    p.add_argument("--points", type=_common.positive_int, default=20, help="points per class (default 20)")
+    p.add_argument("--hidden", type=_common.positive_int, default=24, help="hidden ReLU units (default 24)")
     p.add_argument(
         "--lrs",
         type=_common.positive_float,
         nargs="+",
-        default=[0.3, 1.0, 2.0, 3.0, 5.0],
-        help="learning rates, the smallest also for the decision regions (default 0.3 1 2 3 5)",
+        default=[0.5, 1.0, 2.0, 4.0],
+        help="learning rates, the smallest also for the decision regions (default 0.5 1 2 4)",
     )
-    p.add_argument("--jobs", type=_common.positive_int, default=min(2, os.cpu_count() or 1), help="processes")
-    args = p.parse_args(argv)
-    started = time.perf_counter()
-    out = _common.out_dir(args.out)
+    args, clock = _common.start(p, argv)
+    out = args.out
     lrs = sorted(set(args.lrs))
-    seeds = list(range(args.seed, args.seed + args.seeds))
+    seeds = args.seed_list
     size = (args.points, args.hidden, args.steps)
     print(
         f"make_spiral({args.points} per class, 3 classes, noise 0.2); MLP(2, [{args.hidden}, 3]), He init; "
@@ -212,32 +160,36 @@ def main(argv: Sequence[str] | None = None) -> dict:
     )
     jobs = [("relu", lr, seed, *size) for seed in seeds for lr in lrs]
     jobs += [(a, lrs[0], seed, *size) for seed in seeds for a in ("leaky_relu", "prelu")]
-    results = run_all(jobs, args.jobs)
+    results = _common.run_all(train, jobs, args.jobs, "training")
     runs = {(r["activation"], r["lr"], r["seed"]): r for r in results}
 
     print(f"\n1. Decision regions at lr {lrs[0]:g}: training accuracy per seed")
     rows = []
     for activation, name in NAMES.items():
         cells = [runs[activation, lrs[0], s] for s in seeds]
-        rows.append([name, *[f"{r['accuracy']:.2f}" if r["diverged"] is None else "diverged" for r in cells]])
-    print(_common.table(["activation", *[f"seed {s}" for s in seeds]], rows))
+        rows.append(
+            [
+                name,
+                _common.per_seed(
+                    seeds, [r["accuracy"] if r["diverged"] is None else None for r in cells], "{:.2f}", "diverged"
+                ),
+            ]
+        )
+    print(_common.table(["activation", "training accuracy, seed:value"], rows))
 
     h = args.hidden
     print(f"\n2. ReLU units dead after {args.steps} steps (of {h}), and training accuracy, per learning rate")
     rows = []
     for lr in lrs:
         cells = [runs["relu", lr, s] for s in seeds]
-        dead = [100 * r["dead"] / h for r in cells]
         rows.append(
             [
                 f"{lr:g}",
-                " ".join(f"{r['dead']:>2}" for r in cells),
-                f"{statistics.mean(dead):.0f}%",
-                f"{min(dead):.0f}-{max(dead):.0f}%",
-                " ".join(f"{r['accuracy']:.2f}" for r in cells),
+                _common.spread([100 * r["dead"] / h for r in cells], "{:.0f}%"),
+                _common.spread([r["accuracy"] for r in cells], "{:.2f}"),
             ]
         )
-    print(_common.table(["lr", "dead per seed", "mean dead", "range", "accuracy per seed"], rows))
+    print(_common.table(["lr", "dead ReLU units over the seeds", "training accuracy"], rows))
     relu_runs = [r for r in results if r["activation"] == "relu"]
     agree = all(r["dead"] == r["no_gradient"] for r in relu_runs)
     print(
@@ -255,49 +207,72 @@ def main(argv: Sequence[str] | None = None) -> dict:
     for ax in axes[1][len(high) :]:
         ax.axis("off")
     fig.suptitle(f"The spiral, seed {seeds[0]}: top, three activations at lr {lrs[0]:g}; bottom, ReLU at higher lrs")
-    regions_png = _common.save_figure(fig, out / "spiral_regions.png")
-    dead_png = dead_plot(lrs, seeds, runs, h, out / "spiral_dead_vs_lr.png")
+    pictures = [
+        _common.save_figure(fig, out / "spiral_regions.png"),
+        dead_plot(lrs, seeds, runs, h, out / "spiral_dead_vs_lr.png"),
+    ]
+    claims = _common.report("spiral", spiral_claims(runs, seeds, lrs, h), args)
+    return {"claims": claims, "runs": results, "seeds": seeds, "lrs": lrs} | _common.finish(clock, pictures)
 
-    print("\nClaims:")
+
+def spiral_claims(
+    runs: dict[tuple[str, float, int], dict[str, Any]], seeds: list[int], lrs: list[float], h: int
+) -> list[_common.Claim]:
+    """What cs231n says, checked on every seed."""
 
     def dead(lr: float, seed: int) -> float:
         return runs["relu", lr, seed]["dead"] / h
 
-    def fits(activation: str, seed: int) -> bool:
-        run = runs[activation, lrs[0], seed]
-        return run["diverged"] is None and run["accuracy"] >= FIT
+    def accuracy(activation: str, lr: float, seed: int) -> float | None:
+        run = runs[activation, lr, seed]
+        return None if run["diverged"] is not None else run["accuracy"]
 
-    claims = [
-        claim(
-            "fits",
-            f"ReLU, Leaky ReLU and PReLU each fit the spiral at lr {lrs[0]:g}: training accuracy >= {FIT}",
+    def fits(activation: str, lr: float, seed: int) -> bool:
+        a = accuracy(activation, lr, seed)
+        return a is not None and a >= FIT
+
+    low, high = lrs[0], lrs[-1]
+    most = [
+        max(dead(lr, s) for lr in lrs if fits("relu", lr, s)) if any(fits("relu", lr, s) for lr in lrs) else 0.0
+        for s in seeds
+    ]
+    return [
+        _common.Claim.over(
+            "three_activations_fit_the_spiral",
+            f"ReLU, Leaky ReLU and PReLU each fit the spiral at lr {low:g}: training accuracy >= {FIT}.",
             seeds,
-            lambda s: all(fits(a, s) for a in NAMES),
-            [regions_png],
+            [all(fits(a, low, s) for a in NAMES) for s in seeds],
+            {name: [accuracy(a, low, s) for s in seeds] for a, name in NAMES.items()},
+            "\n".join(
+                f"{name}: {_common.spread([accuracy(a, low, s) for s in seeds], '{:.2f}', 'diverged')}"
+                for a, name in NAMES.items()
+            ),
         ),
-        claim(
-            "dead-rises-with-lr",
-            f"more ReLU units are dead at lr {lrs[-1]:g} than at lr {lrs[0]:g}",
+        _common.Claim.over(
+            "more_relu_units_die_at_a_higher_lr",
+            f"More ReLU units are dead after training at lr {high:g} than at lr {low:g}.",
             seeds,
-            lambda s: dead(lrs[-1], s) > dead(lrs[0], s),
-            [dead_png, regions_png],
+            [dead(high, s) > dead(low, s) for s in seeds],
+            {f"dead_fraction_lr_{lr:g}": [dead(lr, s) for s in seeds] for lr in lrs},
+            f"lr {low:g}: {_common.spread([100 * dead(low, s) for s in seeds], '{:.0f}%')}; "
+            f"lr {high:g}: {_common.spread([100 * dead(high, s) for s in seeds], '{:.0f}%')}",
         ),
-        claim(
-            "as-much-as-40-percent",
-            f"at some lr, at least {CS231N:.0%} of the ReLU units are dead while the network still fits "
-            f"(accuracy >= {FIT}), as cs231n warns",
+        _common.Claim.over(
+            "a_too_high_lr_kills_40_percent",
+            f"With the learning rate too high (lr {high:g}), at least {CS231N:.0%} of the ReLU units end dead, as "
+            'cs231n warns ("as much as 40% of your network can be dead"), and the network no longer fits.',
             seeds,
-            lambda s: any(dead(lr, s) >= CS231N and runs["relu", lr, s]["accuracy"] >= FIT for lr in lrs),
-            [dead_png],
+            [dead(high, s) >= CS231N and not fits("relu", high, s) for s in seeds],
+            {
+                "dead_fraction": [dead(high, s) for s in seeds],
+                "accuracy": [accuracy("relu", high, s) for s in seeds],
+                "most_dead_while_fitting": most,
+            },
+            f"lr {high:g}: dead {_common.spread([100 * dead(high, s) for s in seeds], '{:.0f}%')}, training accuracy "
+            f"{_common.spread([accuracy('relu', high, s) for s in seeds], '{:.2f}', 'diverged')}\n"
+            f"the most dead where the network still fits: {_common.spread([100 * m for m in most], '{:.0f}%')}",
         ),
     ]
-    if args.json:
-        write_json(args.json, claims)
-    cpu = sum(r["cpu_seconds"] for r in results)
-    print(f"\n{len(results)} training runs, {cpu:.1f} s of CPU time in {args.jobs} process(es)")
-    pictures = [regions_png, dead_png]
-    seconds = _common.finish(started, pictures)
-    return {"claims": claims, "runs": results, "seconds": seconds, "pictures": pictures, "seeds": seeds, "lrs": lrs}
 
 
 if __name__ == "__main__":

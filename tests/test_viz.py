@@ -395,16 +395,17 @@ def test_readme_drawing_step_runs_as_pasted_and_draws_the_demos_picture(tmp_path
     import sys
 
     block = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)[0]
-    draw = 'from microgradrelu import draw_graph; drawing = draw_graph(out); drawing.render("neuron.svg")'
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert draw.replace("drawing = draw_graph(out); drawing.render", "draw_graph(out).render") in readme
     lines = block.splitlines()
-    after = next(k for k, line in enumerate(lines) if line.startswith("out.backward()")) + 1
+    assert lines[0].startswith("from microgradrelu import") and "draw_graph" in lines[0]
+    backward = next(k for k, line in enumerate(lines) if line.startswith("out.backward()"))
+    drawn = next(k for k, line in enumerate(lines) if line.startswith('draw_graph(out).render("neuron.svg")'))
+    leaky = next(k for k, line in enumerate(lines) if line.startswith("z.leaky_relu().backward()"))
+    assert backward < drawn < leaky  # drawn after the ReLU's backward, before the Leaky ReLU's adds to the leaves
     monkeypatch.chdir(tmp_path)
     early: dict = {}
-    exec("\n".join([*lines[:after], draw]), early)
+    exec("\n".join([*lines[: drawn + 1], "drawing = draw_graph(out)"]), early)
     late: dict = {}
-    exec("\n".join([*lines, draw]), late)
+    exec("\n".join([*lines, "drawing = draw_graph(out)"]), late)
     assert early["drawing"].warnings == [] and (tmp_path / "neuron.svg").exists()
     assert "not from backward() on this root" in late["drawing"].warnings[0]
 
