@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,8 +20,7 @@ import nbformat
 from nbclient import NotebookClient
 from playwright.sync_api import Page, Route, sync_playwright
 
-from microgradrelu import MLP, SGD, Value, backprop_page, hinge_loss, make_moons, training_film
-from microgradrelu.diagnostics import DeadNeuronHistory
+from microgradrelu import Value, backprop_page
 
 DOCS = Path(__file__).resolve().parent
 
@@ -34,23 +34,12 @@ def readme_neuron() -> Value:
 
 
 def dead_neurons_film() -> str:
-    """demos/dead_neurons.py's setting: two moons, MLP(2, [16, 16, 1]), lr 2.0, 60 steps."""
-    X, y = make_moons(n=100, noise=0.1, seed=0)
-    runs = {}
-    for activation, name in (("relu", "ReLU"), ("leaky_relu", "Leaky ReLU")):
-        model = MLP(2, [16, 16, 1], activation=activation, seed=0)
-        opt = SGD(model.parameters(), lr=2.0)
-        history = DeadNeuronHistory()
-        for k in range(61):
-            if k < 5 or k % 5 == 0:
-                history.record(k, model, X)
-            if k < 60:
-                loss = hinge_loss([model(x) for x in X], y)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        runs[name] = (model, history)
-    return training_film(runs, X).html
+    """The film demos/dead_neurons.py writes, from a run of it on its first seed."""
+    with tempfile.TemporaryDirectory() as folder:
+        demo = DOCS.parent / "demos" / "dead_neurons.py"
+        subprocess.run([sys.executable, str(demo), "--seeds", "1", "--jobs", "1", "--out", folder], check=True,
+                       capture_output=True)  # fmt: skip
+        return (Path(folder) / "dead_neurons_film.html").read_text(encoding="utf-8")
 
 
 def executed_tour() -> str:
