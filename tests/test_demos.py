@@ -166,7 +166,8 @@ def test_activations(tmp_path: Path) -> None:
     argv = ["--points", "10", "--depths", "1", "6", "--max-steps", "40", "--seeds", "2"]
     r, claims = run("activations", tmp_path, *argv)
     assert held_everywhere(claims["sigmoid_first_layer_gradient_shrinks_more_than_relu"])
-    assert {"relu_faster_than_tanh_1_layers", "relu_faster_than_sigmoid_6_layers"} <= set(claims)
+    assert {"relu_faster_than_tanh_at_most_depths", "relu_faster_than_sigmoid_at_most_depths"} <= set(claims)
+    assert claims["relu_faster_than_tanh_at_most_depths"]["figures"]["depths"] == [1, 6]
     demo = load("activations")
     assert len(r["runs"]) == 2 * len(demo.CONFIGS)  # depths x (activation, init), each a list over the seeds
     assert all(len(runs) == 2 for runs in r["runs"].values())
