@@ -42,14 +42,14 @@ def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[
             b = n.b.data
             z = [dot(w, row) + b for row in rows]
             zs.append(z)
-            f, slope = activation(n.activation).apply_float, _slope(n)  # bit-identical to the graph's op
+            f, slope = activation(n.activation).apply_float, slope_of(n)  # bit-identical to the graph's op
             outs.append([f(zi, slope) for zi in z])
         result.append(zs)
         rows = [list(col) for col in zip(*outs)]
     return result
 
 
-def _slope(n: Neuron) -> float:
+def slope_of(n: Neuron) -> float:
     """The neuron's slope as a number: its learned `a` (PReLU) now, else its negative_slope."""
     s = n.slope
     return s.data if isinstance(s, Value) else s
@@ -163,7 +163,7 @@ def activation_report(model: MLP, X: Sequence[Sequence[float]]) -> ActivationRep
                 n.activation,
                 sum(z > 0.0 for z in nz),
                 len(nz),
-                activation(n.activation).can_die(_slope(n)),
+                activation(n.activation).can_die(slope_of(n)),
             )
             for ni, (n, nz) in enumerate(zip(layer.neurons, layer_z))
         ]

@@ -271,9 +271,8 @@ class MLP(Module):
         names = layer_activations(len(nouts), activation, output_activation)
         seed = _check.seed(seed)  # (an int: random.Random rejects numpy's int64)
         self.nin, self.nouts = nin, nouts
-        # as given (a name, or a list of names), and the output layer's name
-        self.activation = activation if isinstance(activation, str) else names[:-1]
-        self.output_activation = names[-1]
+        # what `activation` reports for a model without hidden layers (it has no neuron to read it from)
+        self._activation_asked = activation if isinstance(activation, str) else list(activation)
         self.negative_slope, self.init, self.seed = negative_slope, init, seed
         rng = random.Random(seed)
         sizes = [nin, *nouts]
@@ -281,6 +280,30 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], activation=names[i], negative_slope=negative_slope, init=init, rng=rng)
             for i in range(len(nouts))
         ]
+
+    def layer_activation_names(self) -> list[str]:
+        """Each layer's activation, read from its neurons (the truth, should one be reassigned);
+        a layer whose neurons differ is a ValueError: an MLP has one activation per layer."""
+        names = []
+        for i, layer in enumerate(self.layers):
+            found = {n.activation for n in layer.neurons}
+            if len(found) > 1:
+                raise ValueError(f"layer {i} mixes activations {sorted(found)}; an MLP has one per layer")
+            names.append(found.pop())
+        return names
+
+    @property
+    def activation(self) -> str | list[str]:
+        """The hidden layers' activation: one name if they share it, else one name per hidden layer."""
+        hidden = self.layer_activation_names()[:-1]
+        if not hidden:
+            return self._activation_asked
+        return hidden[0] if len(set(hidden)) == 1 else hidden
+
+    @property
+    def output_activation(self) -> str:
+        """The last layer's activation ("linear" unless `output_activation` said otherwise)."""
+        return self.layer_activation_names()[-1]
 
     # Garbage collection: the engine never makes a reference cycle (a node points only at the
     # older nodes it was computed from, and there are no closures), so reference counting alone

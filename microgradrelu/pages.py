@@ -46,8 +46,8 @@ SUFFIXES = (".html", ".htm")
 
 
 def _num(x: float) -> str:
-    """How a number is shown: four significant digits, as in the drawings."""
-    return f"{x:.4g}"
+    """How a number is shown: four significant digits, as in the drawings (0, never -0)."""
+    return f"{x + 0.0:.4g}"
 
 
 # --- the page object --------------------------------------------------------------------------

@@ -62,15 +62,25 @@ def save(model: MLP, path: str | os.PathLike[str]) -> Path:
     bad = [name for name, x in weights.items() if not math.isfinite(x)]
     if bad:
         raise ValueError(f"cannot save to {path}: parameter {bad[0]!r} is {weights[bad[0]]!r} (all must be finite)")
+    # The architecture as the neurons have it now (an activation may have been reassigned since
+    # the model was made); what one file cannot describe is refused before anything is written.
+    try:
+        names = model.layer_activation_names()
+    except ValueError as exc:
+        raise ValueError(f"cannot save to {path}: {exc}") from None
+    slopes = {n.negative_slope for layer in model.layers for n in layer.neurons}
+    if len(slopes) > 1:
+        raise ValueError(f"cannot save to {path}: its neurons have different negative slopes {sorted(slopes)}")
+    hidden = names[:-1]
     document = {
         "format": FORMAT,
         "version": VERSION,
         "architecture": {
             "nin": model.nin,
-            "nouts": list(model.nouts),
-            "activation": model.activation,
-            "output_activation": model.output_activation,
-            "negative_slope": float(model.negative_slope),
+            "nouts": [len(layer.neurons) for layer in model.layers],
+            "activation": model.activation if not hidden or len(set(hidden)) == 1 else hidden,
+            "output_activation": names[-1],
+            "negative_slope": float(slopes.pop()),
             "init": model.init,
         },
         "parameters": weights,
@@ -161,6 +171,7 @@ def _parse(text: str) -> MLP:
             raise ValueError(f"parameter {shown(name)} must be finite, got {shown(x)}")
     try:
         model = MLP(nin, nouts, arch["activation"], arch["negative_slope"], arch["init"], 0, output_activation)
+        model.seed = None  # the file holds the weights, not the seed they were drawn with
         model.load_state_dict(params)
     except (TypeError, ValueError) as exc:  # the model's own message may quote a huge string from the file
         message = str(exc)

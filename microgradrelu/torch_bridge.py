@@ -140,6 +140,7 @@ def from_torch(sequential: Any) -> MLP:
         for ni in range(linear.out_features):
             values += [*weight[ni], bias[ni], *([slopes_here[ni]] if slopes_here is not None else [])]
     names = [name for name, _ in model.named_parameters()]
+    model.seed = None  # the weights are torch's, not drawn from a seed here
     model.load_state_dict(dict(zip(names, values, strict=True)))  # checked: all finite, or nothing changes
     return model
 

@@ -61,8 +61,15 @@ from xml.sax.saxutils import escape
 import graphviz
 
 from . import _check
-from .activations import activation
-from .diagnostics import AT_RISK_FRACTION, ActivationReport, NeuronActivity, activation_report, pre_activations
+from .activations import ACTIVATIONS, activation
+from .diagnostics import (
+    AT_RISK_FRACTION,
+    ActivationReport,
+    NeuronActivity,
+    activation_report,
+    pre_activations,
+    slope_of,
+)
 from .engine import Value, gradients, passes_no_gradient, topological_order
 from .files import write_atomic
 from .nn import MLP
@@ -147,8 +154,8 @@ def _text(s: str) -> str:
 
 
 def _num(x: float) -> str:
-    """Four significant digits, the precision a picture can carry."""
-    return f"{x:.4g}"
+    """Four significant digits, the precision a picture can carry (and 0, never -0)."""
+    return f"{x + 0.0:.4g}"
 
 
 # --- the output object ---------------------------------------------------------------------
@@ -502,7 +509,7 @@ def _graph_caption(order: list[Value], shown: bool, show_grads: bool, warnings: 
     lines = [f"WARNING: {_wrap(w, 110)}" for w in warnings]
     lines.append(
         f"{len(order)} values · {grads} · {blocked} blocked (no gradient passes) · "
-        f"{attenuated} attenuated Leaky ReLU{'s' * (attenuated != 1)}"
+        f"{attenuated} attenuated (gradient × slope)"
     )
     lines.append("edge labels ∂: local derivative ∂out/∂in, by which the gradient is multiplied on its way back")
     return "\n".join(lines)
@@ -519,11 +526,12 @@ def _wrap(sentence: str, width: int) -> str:
     return "\n".join(lines)
 
 
+_LEAKY = " or ".join(a.label for a in ACTIVATIONS.values() if a.below_zero == "leaks")  # "Leaky ReLU or PReLU"
 GRAPH_LEGEND = {
     "zero-grad": ("box", "zero gradient: grad exactly 0"),
     "stale": ("box", "grad differs from one backward()\nfrom this root (see the warning)"),
     "blocked": ("ellipse", "blocked: passes no gradient\n(ReLU input ≤ 0, x ** 0)"),
-    "attenuated": ("ellipse", "attenuated: gradient × slope\n(Leaky ReLU input ≤ 0)"),
+    "attenuated": ("ellipse", f"attenuated: gradient × slope\n({_LEAKY} input ≤ 0)"),
 }
 
 
@@ -813,7 +821,8 @@ def _tiles(model: MLP, X: list[Sequence[float]], report: ActivationReport) -> di
                 tiles[f"L{li}n{ni}"] = [[(WHITE, n)] for _ in range(n)]
                 continue
             f = activation(neuron.activation).apply_float
-            outs = [f(z, neuron.negative_slope) for z in zs[li][ni]]
+            slope = slope_of(neuron)
+            outs = [f(z, slope) for z in zs[li][ni]]
             scale = max((abs(a) for a in outs if math.isfinite(a)), default=0.0)
             shades = [_shade(a, scale) for a in outs]
             tiles[f"L{li}n{ni}"] = [_runs(shades[i * n : (i + 1) * n]) for i in range(n)]

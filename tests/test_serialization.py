@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import microgradrelu
-from microgradrelu import MLP, Neuron, Value
+from microgradrelu import MLP, Neuron, Value, load, save
 from microgradrelu.activations import ACTIVATIONS
 from microgradrelu.nn import INITS
 from microgradrelu.serialization import FORMAT, VERSION
@@ -296,3 +296,19 @@ def test_files_that_are_not_model_files_are_value_errors(tmp_path: Path, content
 def test_a_missing_file_is_file_not_found_naming_the_path(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"no model file at .*nothing-here\.json"):
         microgradrelu.load(tmp_path / "nothing-here.json")
+
+
+def test_save_writes_the_activations_the_neurons_have_now(tmp_path: Path) -> None:
+    """The architecture is read from the neurons, so a reassigned activation is saved as it is
+    (and a layer whose neurons disagree, which no file describes, is refused, writing nothing)."""
+    model = MLP(2, [3, 1], seed=0)
+    for n in model.layers[0].neurons:
+        n.activation = "leaky_relu"
+    loaded = load(save(model, tmp_path / "m.json"))
+    assert loaded.activation == "leaky_relu" == model.activation
+    assert loaded([0.3, -1.0]).data == model([0.3, -1.0]).data
+    assert loaded.seed is None  # the file keeps the weights, not the seed they came from
+    model.layers[0].neurons[1].activation = "tanh"
+    with pytest.raises(ValueError, match=r"layer 0 mixes activations \['leaky_relu', 'tanh'\]"):
+        save(model, tmp_path / "mixed.json")
+    assert not (tmp_path / "mixed.json").exists()

@@ -205,7 +205,7 @@ def test_leaky_relu_negative_side_is_attenuated_not_blocked():
     assert marked(svg, "blocked") == set()
     assert texts(svg, f"op{negative}") == ["leaky ×0.1"]
     assert texts(svg, f"op{positive}") == ["leaky relu"]
-    assert "1 attenuated Leaky ReLU" in caption(svg)
+    assert "1 attenuated (gradient × slope)" in caption(svg)
 
 
 def test_edges_carry_local_derivatives_and_ops_name_their_constants():
@@ -620,6 +620,22 @@ def test_a_tile_shows_the_half_plane_a_neuron_responds_to(moons):
     for row in tile:
         assert row[0] == ("#ffffff", viz.TILE_CELLS // 2)
         assert len(row) == 1 + viz.TILE_SHADES and row[-1][0] == viz.POSITIVE_COLOR.lower()
+
+
+def test_a_prelu_tile_uses_the_neurons_learned_slope(moons):
+    """z = x0 - mid, PReLU with slope a = -1: the output is |z|, positive on both sides, so no
+    cell is purple; with a = 0 the left half is 0 (white), as a ReLU's would be."""
+    model = MLP(2, [1, 1], activation="prelu", seed=0)
+    neuron = model.layers[0].neurons[0]
+    xs = [x[0] for x in moons]
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 1.0, 0.0, -(min(xs) + max(xs)) / 2
+    for a, left in ((-1.0, viz.POSITIVE_COLOR.lower()), (0.0, "#ffffff")):
+        neuron.a.data = a
+        tile = viz._tiles(model, moons, activation_report(model, moons))["L0n0"]
+        fills = {color for row in tile for color, _ in row}
+        purples = {viz._shade(-k / viz.TILE_SHADES, 1.0) for k in range(1, viz.TILE_SHADES + 1)}
+        assert not fills & purples, (a, fills)
+        assert all(row[0][0] == left for row in tile), (a, tile[0])
 
 
 def test_network_at_risk_and_leaky_marks(moons):
