@@ -9,6 +9,7 @@ end's internals (`_create_session`, `_session`, `_engine`, `_module`), hence the
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,11 +81,16 @@ def render_svg(source: str, timeout: float) -> bytes:
     can reach us; either cancels and interrupts the worker, which then unwinds on its own.
     `timeout` in seconds, math.inf for none (checked by the caller)."""
     global _wasm
-    with _lock:
+    deadline = time.monotonic() + timeout  # waiting for another thread's render counts too
+    wait = -1 if timeout == math.inf else max(deadline - time.monotonic(), 0.0)
+    if not _lock.acquire(timeout=wait):
+        raise RenderTimeout(_timeout_message(source, timeout))
+    try:
         if _wasm is None:
+            started = time.monotonic()
             _wasm = _InterruptibleWasm()  # compiled once per process (~0.7 s), outside the timeout
+            deadline += time.monotonic() - started
         wasm = _wasm
-        deadline = time.monotonic() + timeout
         job = _Job(source)
         try:
             threading.Thread(target=wasm.run, args=(job,), name="microgradrelu-render", daemon=True).start()
@@ -95,6 +101,8 @@ def render_svg(source: str, timeout: float) -> bytes:
             job.cancelled = True
             wasm.interrupt()
             raise
+    finally:
+        _lock.release()
     if job.error is not None:
         raise job.error
     assert job.output is not None  # set by run() unless cancelled, and a cancelled job raised above

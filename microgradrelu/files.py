@@ -17,7 +17,7 @@ from pathlib import Path
 _FATAL_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to a fresh file next to `path`, then rename it over `path` (atomic on
     POSIX and Windows): `path` holds the old content or the new, never a mix.
 
@@ -32,6 +32,11 @@ def write_atomic(path: Path, data: bytes) -> None:
     the default; afterwards the signal is re-raised so the process ends as it would have).
     SIGKILL cannot be caught: a temp file left by a killed writer is removed by the next
     write to the same path on the same machine, once no process has that PID."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    path = Path(path)
     target = _resolve(path)
     if target.is_dir():
         raise IsADirectoryError(f"cannot write {path}: it is a directory")

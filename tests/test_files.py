@@ -382,3 +382,13 @@ def test_short_messages_still_name_what_was_found(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     with pytest.raises(ValueError, match=r"format is 'x{10,}\.\.\.x{10,}', expected 'microgradrelu\.mlp'"):
         microgradrelu.load(path)
+
+
+def test_write_atomic_takes_a_str_path_and_names_wrong_types(tmp_path: Path) -> None:
+    write_atomic(str(tmp_path / "a.txt"), b"one")
+    assert (tmp_path / "a.txt").read_bytes() == b"one"
+    with pytest.raises(TypeError, match=r"path must be a str or os\.PathLike, got int"):
+        write_atomic(3, b"x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="data must be bytes, got str"):
+        write_atomic(tmp_path / "b.txt", "text")  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

@@ -287,6 +287,12 @@ def test_the_film_shows_each_recorded_step() -> None:
     assert sum(relu_history.rows[-1].dead) > sum(relu_history.rows[0].dead)  # units died on screen
 
 
+def test_the_film_takes_its_points_as_any_iterable() -> None:
+    model, history, X = record_training("relu", steps=1)
+    as_list = training_film({"ReLU": (model, history)}, X).html
+    assert training_film({"ReLU": (model, history)}, (x for x in X)).html == as_list  # drawn once per frame
+
+
 def test_film_arguments() -> None:
     model, history, X = record_training("relu", steps=1)
     other, shorter, _ = record_training("relu", steps=0)

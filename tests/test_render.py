@@ -122,6 +122,35 @@ def test_a_dense_graph_is_stopped_at_its_timeout(backend: str, slow: Value, tmp_
     assert draw_graph(Value(2.0).relu()).svg(timeout=5).startswith("<?xml")  # the renderer is usable again
 
 
+def test_waiting_for_another_threads_render_counts_against_the_timeout(
+    slow: Value, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process renderer draws one graph at a time; a render queued behind a slow one must
+    still stop at its own timeout, not wait for the other's."""
+    import threading
+
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real_which(name, *a, **k))
+    renderer.render("digraph { a -> b }", "svg")  # compile outside the timed part
+    outcome: list[BaseException] = []
+
+    def slow_render() -> None:
+        try:
+            draw_graph(slow, max_edges=10_000).svg(timeout=4.0)
+        except renderer.RenderTimeout as exc:
+            outcome.append(exc)
+
+    busy = threading.Thread(target=slow_render)
+    busy.start()
+    time.sleep(0.5)
+    start = time.monotonic()
+    with pytest.raises(renderer.RenderTimeout):
+        draw_graph(Value(2.0).relu()).svg(timeout=1.0)
+    assert time.monotonic() - start < 2.5  # near 1 s; it used to wait for the other render (3.5 s more)
+    busy.join()
+    assert outcome  # the slow one was stopped at its own timeout
+
+
 def test_the_default_timeout_applies_without_an_argument(slow: Value, monkeypatch: pytest.MonkeyPatch) -> None:
     """Jupyter's display calls svg() without arguments: the module default bounds it (the back
     end does not matter here: both read the timeout from render())."""
