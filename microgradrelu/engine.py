@@ -49,6 +49,14 @@ class Value:
     def __getnewargs__(self) -> tuple[float]:  # copy and pickle rebuild a Value from its data
         return (self.data,)
 
+    def __setstate__(self, state: tuple[None, dict[str, object]]) -> None:
+        """Unpickling: the slots back, and a blocked node's marker the shared `_BLOCKED` again
+        (pickle builds a new (0.0,), and `passes_no_gradient` compares by identity)."""
+        for name, value in state[1].items():
+            setattr(self, name, value)
+        if self.local_grads == _BLOCKED and self.op in _BLOCKING_OPS and (self.op != "**" or self.data == 1.0):
+            self.local_grads = _BLOCKED
+
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
 
@@ -150,7 +158,8 @@ class Value:
         """Leaky ReLU whose slope `a` is a parameter that learns (PReLU, He et al. 2015):
         x for x > 0, else a·x. ∂/∂x = 1 or a; ∂/∂a = x for x <= 0 (at x = 0: a and 0, as
         PyTorch), and for x > 0 the output does not depend on a, so a is not an input there.
-        Even with a = 0 the negative side is not blocked: a still gets x × the gradient."""
+        Even with a = 0 the negative side is not blocked: a still gets x × the gradient. (A plain
+        number as slope is a constant, as in Leaky ReLU; with 0 it passes no gradient.)"""
         if not isinstance(a, Value) and _operand(a) is None:
             raise TypeError(f"prelu's slope must be a Value or a real number, got {type(a).__name__}")
         x = self.data
@@ -158,8 +167,8 @@ class Value:
             return _node(x, (self,), _ONE, "prelu")
         if isinstance(a, Value):
             return _node(a.data * x, (self, a), (a.data, x), "prelu")
-        s = _operand(a)  # a plain-number slope is a constant, as in `x * 2.0`
-        return _node(s * x, (self,), (s,), "prelu")  # type: ignore[operator]
+        s = _operand(a)  # a plain-number slope is a constant, as in `x * 2.0`: then it is a Leaky ReLU
+        return _node(s * x, (self,), (s,) if s != 0.0 else _BLOCKED, "prelu")  # type: ignore[operator]
 
     def tanh(self) -> Value:
         """d tanh(x)/dx = 1 - tanh(x)**2: at most 1, and tiny for large |x| (saturation)."""
@@ -219,6 +228,10 @@ class Value:
         """
         seed = _as_float(gradient, "gradient")
         backpropagate(topological_order(self), seed)
+
+
+# the ops that can pass no gradient (relu and leaky ones for x <= 0, x ** 0)
+_BLOCKING_OPS = ("relu", "leaky_relu", "prelu", "**")
 
 
 def passes_no_gradient(node: Value) -> bool:

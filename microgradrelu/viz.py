@@ -450,6 +450,8 @@ def _op_label(v: Value) -> str:
             return "leaky ×0\nblocked"
         return f"leaky ×{_num(v.local_grads[0])}" if is_attenuated(v) else "leaky relu"
     if v.op == "prelu":  # on the negative side the slope is an input too: its edge carries x
+        if is_blocked(v):  # a constant slope 0
+            return "prelu ×0\nblocked"
         return f"prelu ×{_num(v.local_grads[0])}" if is_attenuated(v) else "prelu"
     return v.op
 

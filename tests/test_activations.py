@@ -117,6 +117,7 @@ def op_kinds() -> dict[str, Value]:
         "/": a / b,
         "** 2": a**2,
         "** 0": a**0,
+        "** 2 at 0": Value(0.0) ** 2,
         "relu +": b.relu(),
         "relu -": a.relu(),
         "relu 0": Value(0.0).relu(),
@@ -124,6 +125,9 @@ def op_kinds() -> dict[str, Value]:
         "leaky -": a.leaky_relu(),
         "leaky slope 0, -": a.leaky_relu(0.0),
         "leaky slope 0, +": b.leaky_relu(0.0),
+        "prelu, slope a Value 0, -": a.prelu(Value(0.0)),
+        "prelu, constant slope 0, -": a.prelu(0.0),
+        "prelu, constant slope 0.2, -": a.prelu(0.2),
         "tanh": a.tanh(),
         "sigmoid": a.sigmoid(),
         "exp": a.exp(),
@@ -133,7 +137,7 @@ def op_kinds() -> dict[str, Value]:
     }
 
 
-BLOCKED_KINDS = {"** 0", "relu -", "relu 0", "leaky slope 0, -"}
+BLOCKED_KINDS = {"** 0", "relu -", "relu 0", "leaky slope 0, -", "prelu, constant slope 0, -"}
 
 
 @pytest.mark.parametrize("kind", sorted(op_kinds()))
@@ -188,6 +192,13 @@ def test_micrograd_names_point_to_ours() -> None:
         Neuron(2, nonlin=False)
     with pytest.raises(AttributeError):
         microgradrelu.nonsense  # noqa: B018
+
+
+@pytest.mark.parametrize("kind", sorted(op_kinds()))
+def test_a_pickled_node_still_passes_no_gradient_exactly_when_it_did(kind: str) -> None:
+    node = op_kinds()[kind]
+    assert passes_no_gradient(pickle.loads(pickle.dumps(node))) == passes_no_gradient(node)
+    assert passes_no_gradient(copy.deepcopy(node)) == passes_no_gradient(node)
 
 
 def test_values_and_models_copy_and_pickle() -> None:
