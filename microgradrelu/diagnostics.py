@@ -14,6 +14,7 @@ cheap enough to call every step; `gradient_reach` checks it with the engine's ba
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
@@ -26,10 +27,20 @@ from .nn import MLP, Neuron
 AT_RISK_FRACTION = 0.05
 
 
-def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[float]]]:
-    """z for every layer, neuron and input: result[layer][neuron][input]."""
+def _checked(model: object) -> MLP:
+    """An MLP with finite weights: with a NaN weight z is NaN, and `z > 0` would silently call the
+    unit inactive (dead), when it is training that has diverged."""
     if not isinstance(model, MLP):
         raise TypeError(f"expected an MLP, got {type(model).__name__}")
+    for name, p in model.named_parameters():
+        if not math.isfinite(p.data):
+            raise ValueError(f"parameter {name} is {p.data!r}: training has diverged (try a smaller lr)")
+    return model
+
+
+def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[float]]]:
+    """z for every layer, neuron and input: result[layer][neuron][input]."""
+    _checked(model)
     rows = [_input_row(x, model.nin, i) for i, x in enumerate(X)]
     if not rows:
         raise ValueError("X is empty: need at least one input")
@@ -89,8 +100,9 @@ class NeuronActivity:
 
     @property
     def dead(self) -> bool:
-        """Negative everywhere with an activation that passes nothing back there (ReLU): no
-        gradient reaches its weights from any input. A Leaky ReLU neuron is never dead."""
+        """Negative everywhere with an activation that passes nothing back there (ReLU, or a Leaky
+        ReLU with slope 0): no gradient reaches its weights from any input. A Leaky ReLU neuron
+        with a slope, or a PReLU one, is never dead."""
         return self.can_die and self.active == 0
 
     @property
@@ -267,8 +279,7 @@ def gradient_reach(model: MLP, X: Sequence[Sequence[float]]) -> list[list[int]]:
     means gradient descent cannot move that neuron on this data: dead ReLUs, but also
     neurons whose every downstream path is blocked. result[layer][neuron], hidden layers only.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"expected an MLP, got {type(model).__name__}")
+    _checked(model)
     rows = [_input_row(x, model.nin, i) for i, x in enumerate(X)]
     if not rows:
         raise ValueError("X is empty: need at least one input")

@@ -227,3 +227,13 @@ def test_pre_activations_are_bit_identical_to_the_graphs(activation: str) -> Non
         for j, n in enumerate(model.layers[1].neurons):
             z = Value.sum([w * h for w, h in zip(n.w, hidden)] + [n.b]).data
             assert zs[1][j][i] == z
+
+
+def test_a_diverged_model_is_refused_not_called_dead() -> None:
+    """A NaN weight makes z NaN, and `z > 0` is false: the unit would be counted dead, when it
+    is training that diverged. Every diagnostic says so instead."""
+    m = hand_model()
+    m.layers[0].neurons[1].w[0].data = math.nan
+    for f in (pre_activations, activation_report, gradient_reach):
+        with pytest.raises(ValueError, match=r"parameter layers\.0\.neurons\.1\.w\.0 is nan: training has diverged"):
+            f(m, X4)
