@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 
 
 class _Excerpt(reprlib.Repr):
@@ -76,6 +76,12 @@ def seed(x: object, name: str = "seed") -> int | None:
     if isinstance(x, bool) or not isinstance(x, numbers.Integral):
         raise TypeError(f"{name} must be an int or None, got {type(x).__name__}")
     return int(x)
+
+
+def ordered(x: object) -> bool:
+    """Whether `x` is an ordered collection (a list, tuple, numpy array, generator...): not a
+    str, and not a dict or set, whose order is not the data's."""
+    return type(x) in (list, tuple) or (isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Set)))
 
 
 def choice(x: object, valid: Iterable[str], name: str) -> str:

@@ -15,7 +15,7 @@ cheap enough to call every step; `gradient_reach` checks it with the engine's ba
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import _check
@@ -69,9 +69,8 @@ def slope_of(n: Neuron) -> float:
 def _input_row(x: object, nin: int, i: int) -> list[float]:
     """One input row as floats: a list, tuple or 1-D numpy array of `nin` real numbers.
     Dicts and sets are refused: their order is not the inputs'."""
-    ordered = isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Set))
     try:
-        n = len(x) if ordered else -1  # type: ignore[arg-type]
+        n = len(x) if _check.ordered(x) else -1  # type: ignore[arg-type]
     except TypeError:  # a generator, a 0-d numpy array
         n = -1
     if n < 0:

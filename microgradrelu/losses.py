@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Sequence
 
 from . import _check
 from .engine import Value
@@ -15,7 +15,7 @@ def _as_list(x: object, what: str, name: str) -> list[object]:
     list. Dicts and sets are refused: their order would pair predictions with wrong targets."""
     if isinstance(x, (Value, numbers.Real)):
         return [x]
-    if isinstance(x, (str, bytes, Mapping, Set)) or not isinstance(x, Iterable):
+    if not _check.ordered(x):
         raise TypeError(f"{name}: {what} must be a list (or one of them), got {type(x).__name__}")
     return list(x)
 

@@ -79,11 +79,14 @@ def _named(prefix: str, x: object) -> list[tuple[str, Value]]:
 
 
 def _check_inputs(x: object, nin: int) -> None:
-    """A neuron's input must be a list (or tuple, array) of `nin` numbers or Values."""
+    """A neuron's input must be a list (or tuple, array) of `nin` numbers or Values; not a dict or
+    set, whose order is not the inputs'."""
     try:
-        n = len(x)  # type: ignore[arg-type]
-    except TypeError:  # a number or a generator: say what is expected, not "has no len()"
-        raise TypeError(f"Neuron expects a list of {nin} numbers or Values, got {type(x).__name__}") from None
+        n = len(x) if _check.ordered(x) else -1  # type: ignore[arg-type]
+    except TypeError:  # a generator: say what is expected, not "has no len()"
+        n = -1
+    if n < 0:
+        raise TypeError(f"Neuron expects a list of {nin} numbers or Values, got {type(x).__name__}")
     if n != nin:
         raise ValueError(f"Neuron expects {nin} inputs, got {n}")
 

@@ -339,3 +339,11 @@ def test_the_collector_pause_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) 
     model([1.0, 2.0])
     assert calls == []
     assert MLP(2, [3, 1]).pause_collector  # the class default is untouched
+
+
+@pytest.mark.parametrize("bad", [{0: 1.0, 1: 2.0}, {1.0, 2.0}, "ab", (x for x in (1.0, 2.0))], ids=repr)
+def test_a_model_refuses_inputs_in_no_order(bad: object) -> None:
+    """A dict (the model would read its keys) or a set (its order is the hash's): a TypeError, as
+    the diagnostics and the losses give for the same thing."""
+    with pytest.raises(TypeError, match="expects a list of 2 numbers or Values"):
+        MLP(2, [3, 1], seed=0)(bad)  # type: ignore[arg-type]
