@@ -151,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args, clock = _common.start(p, argv)
     out = args.out
     lrs = sorted(set(args.lrs))
+    if len(lrs) < 2:
+        p.error("--lrs needs two learning rates or more: the claims compare the smallest with the largest")
     seeds = args.seed_list
     size = (args.points, args.hidden, args.steps)
     print(
