@@ -54,6 +54,7 @@ import itertools
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -218,6 +219,7 @@ def _render(source: str, fmt: str, timeout: float | None) -> bytes:
 # --- draw_graph: the computation graph ----------------------------------------------------
 WRAP_COLUMNS = 24  # a graph more columns deep than this (a Value and an op are a column each) wraps
 ROW_COLUMNS = 12  # columns per row (or column, top to bottom) of a wrapped graph
+CHAIN_WIDTH = 3  # a graph with no more Values and ops than this in any column is a chain (it may wrap)
 LEGEND_FONTSIZE = "9"
 
 Node = tuple[str, str, dict[str, str]]  # DOT name, label text, attributes
@@ -238,8 +240,9 @@ def draw_graph(
     output, inputs in their order (X1, W1, X2, W2, ...), and each input edge carries the
     local derivative ∂out/∂in, written "∂ 0.5" in grey so it is not read as a Value's
     number. Marks (see the module docstring): *blocked* ReLUs, *attenuated* Leaky ReLUs,
-    *zero-grad* and *stale* Values. A graph more than WRAP_COLUMNS columns deep wraps into
-    rows of ROW_COLUMNS (columns for rankdir TB/BT), so a long chain stays a readable page.
+    *zero-grad* and *stale* Values. A chain more than WRAP_COLUMNS columns deep wraps into
+    rows of ROW_COLUMNS (columns for rankdir TB/BT), so it stays a readable page; a deep graph
+    that is not a chain (a deep MLP) is drawn top to bottom instead (rankdir LR becomes TB).
 
     The gradients shown are checked: the gradients one backward() from `root` gives are
     computed aside (`engine.gradients`, no `.grad` touched) and every Value whose `.grad`
@@ -266,7 +269,7 @@ def draw_graph(
     order = topological_order(root)
     index = {v: i for i, v in enumerate(order)}
     shown = show_grads and root.grad != 0.0
-    stale, warnings = _check_gradients(order, index) if shown else (set(), [])
+    stale, warnings = _check_gradients(order) if shown else (set(), [])
 
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -290,12 +293,17 @@ def draw_graph(
 def _lay_out(
     g: graphviz.Digraph, nodes: list[Node], edges: list[Edge], rankdir: str, legend: list[Node], root: str
 ) -> None:
-    """Add nodes, edges and legend to `g`: in one flow along `rankdir`, or, for a graph more
+    """Add nodes, edges and legend to `g`: in one flow along `rankdir`, or, for a chain more
     than WRAP_COLUMNS deep, in rows (columns for TB/BT) of ROW_COLUMNS, each a rank of its
-    own whose edges are flat edges drawn along it, stacked in order like lines of text."""
-    rows = _rows(nodes, edges)
+    own whose edges are flat edges drawn along it, stacked in order like lines of text. A
+    deep graph that is not a chain would put whole layers side by side in a row: it flows
+    top to bottom instead (left to right for TB/BT is what the user asked for already)."""
+    column = _columns(nodes, edges)
+    deep = max(column.values()) + 1 > WRAP_COLUMNS
+    chain = max(Counter(column.values()).values()) <= CHAIN_WIDTH
+    rows = {name: c // ROW_COLUMNS for name, c in column.items()} if deep and chain else None
     if rows is None:
-        g.attr(rankdir=rankdir)
+        g.attr(rankdir={"LR": "TB", "RL": "BT"}.get(rankdir, rankdir) if deep else rankdir)
         for name, label, attrs in nodes:
             g.node(name, _text(label), **attrs)
         _add_legend(g, legend, root)
@@ -362,18 +370,27 @@ def _natural_order(root: Value) -> list[Value]:
     return order
 
 
-def _check_gradients(order: list[Value], index: dict[Value, int]) -> tuple[set[Value], list[str]]:
+def _check_gradients(order: list[Value]) -> tuple[set[Value], list[str]]:
     """The Values whose `.grad` is not what one backward() from the root gives, and sentences
     saying so: interior nodes that differ were left by another root; leaves alone that differ
-    hold more than one backward() (they accumulate, as in PyTorch)."""
-    fresh = gradients(order, order[-1].grad)
+    hold more than one backward() (they accumulate, as in PyTorch). An interior root whose grad
+    is not 1 was not the one backward() started from (it resets and seeds its root with 1)."""
+    root = order[-1]
+    seeded = []
+    if root.children and root.grad != 1.0:  # the rest may agree with it, but it is not d(root)/d(root)
+        seeded.append(
+            f"the root's gradient is {_num(root.grad)}, not 1: the gradients shown are those of a later value this "
+            f"one feeds (or of backward(gradient={_num(root.grad)})), not d(root)/d(value). Call backward() on "
+            "this root (after zero_grad()) to draw its own."
+        )
+    fresh = gradients(order, root.grad)
     differ = [v for v in order if not _same(v.grad, fresh.get(v, 0.0))]
     if not differ:
-        return set(), []
+        return set(), seeded
     interior = [v for v in differ if v.children]
     example = (interior or differ)[0]
     named = next((v for v in (interior or differ) if v.label), example)
-    name = named.label or f"v{index[named]}"
+    name = named.label or f"the value with data {_num(named.data)} ({f'made by {named.op}' if named.op else 'a leaf'})"
     due = _num(fresh.get(named, 0.0))
     instance = f"e.g. {name} shows {_num(named.grad)}, one backward() from this root gives {due}"
     if interior:
@@ -388,7 +405,7 @@ def _check_gradients(order: list[Value], index: dict[Value, int]) -> tuple[set[V
             f"{sum(not v.children for v in order)} leaves differ from one backward() from this root ({instance}). "
             "Leaves add up across calls, as in PyTorch: zero them (zero_grad()) before backward()."
         )
-    return set(differ), [warning]
+    return set(differ), [warning, *seeded]
 
 
 def _same(a: float, b: float) -> bool:
@@ -479,23 +496,20 @@ def _add_op(nodes: list[Node], edges: list[Edge], v: Value, i: int, index: dict[
         edges.append((f"v{index[child]}", f"op{i}", {"label": _text(f"∂ {_num(local)}"), **edge}))
 
 
-def _rows(nodes: list[Node], edges: list[Edge]) -> dict[str, int] | None:
-    """For a graph more than WRAP_COLUMNS deep, the row of each node (ROW_COLUMNS columns a
-    row); None for a graph that fits in one. A node's column is one past its inputs'; a leaf's
-    is just before its first consumer, so a constant sits where it is used."""
+def _columns(nodes: list[Node], edges: list[Edge]) -> dict[str, int]:
+    """The column of each node along the flow: one past its inputs'; a leaf's is just before
+    its first consumer, so a constant sits where it is used."""
     inputs: dict[str, list[str]] = {}
     for tail, head, _ in edges:
         inputs.setdefault(head, []).append(tail)
     column: dict[str, int] = {}
     for name, _, _ in nodes:  # declared after their inputs
         column[name] = max((column[t] + 1 for t in inputs.get(name, ())), default=0)
-    if max(column.values()) + 1 <= WRAP_COLUMNS:
-        return None
     for name, _, _ in nodes:
         if name not in inputs:  # a leaf
             consumers = [column[head] for tail, head, _ in edges if tail == name]
             column[name] = max(min(consumers, default=1) - 1, 0)
-    return {name: c // ROW_COLUMNS for name, c in column.items()}
+    return column
 
 
 def _graph_caption(order: list[Value], shown: bool, show_grads: bool, warnings: list[str]) -> str:

@@ -290,6 +290,22 @@ def test_a_long_chain_wraps_into_rows_of_bounded_width(backend):
     assert last[1] > first[1] + 1000  # later rows below earlier ones
 
 
+def test_a_deep_network_graph_flows_top_to_bottom_instead_of_wrapping_layers_into_rows(backend):
+    """Wrapping a deep MLP's graph put whole layers side by side in each row (3,887 pt wide for
+    MLP(1, [2]*6 + [1])); it is not a chain, so it flows top to bottom, input above output."""
+    model = MLP(1, [2] * 6 + [1], seed=0)
+    out = model([Value(0.7, "x")])
+    out.backward()
+    svg = draw_graph(out).svg()
+    width, height = svg_width(svg), float(re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', svg)[1])
+    assert width < 1500 and height > width
+    nodes = groups(svg)
+    order = topological_order(out)
+    x = next(v for v in order if v.label == "x")
+    assert centre(nodes[f"v{order.index(out)}"])[1] > centre(nodes[f"v{order.index(x)}"])[1] + 1000
+    assert text_fits(svg) == []
+
+
 def test_same_graph_gives_identical_source():
     first, second = relu_layer_graph(), relu_layer_graph()  # both alive: different id()s
     assert draw_graph(first).source == draw_graph(second).source
@@ -371,6 +387,27 @@ def test_gradients_accumulated_over_two_backward_calls_are_flagged(backend):
         v.grad = 0.0
     y.backward()
     assert draw_graph(y).warnings == []
+
+
+def test_a_root_seeded_by_a_later_backward_is_flagged_and_names_what_a_reader_sees(backend):
+    """After z.leaky_relu().backward(), draw_graph(z) showed z's gradient 0.01 and gradients that
+    agree with it, without a word: they are d(leaky)/d(value), not d(z)/d(value)."""
+    _, z, _ = readme_neuron()
+    z.leaky_relu().backward()
+    drawing = draw_graph(z)
+    assert len(drawing.warnings) == 1
+    assert "root's gradient is 0.01, not 1" in drawing.warnings[0]
+    assert "WARNING: the root's gradient is 0.01" in caption(drawing.svg())
+    for v in topological_order(z):
+        v.grad = 0.0
+    z.backward()
+    assert draw_graph(z).warnings == []
+    u = Value(1.0) * Value(2.0)  # a stale Value with no label is named by what the picture shows
+    v = u + 1.0
+    v.backward()
+    (u * 3.0).backward()
+    (warning,) = draw_graph(v).warnings
+    assert "the value with data 2 (made by *) shows 3" in warning and "v1" not in warning
 
 
 def test_show_grads_false_draws_no_gradients_and_no_marks_of_them():
