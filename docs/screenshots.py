@@ -30,7 +30,10 @@ def readme_neuron() -> Value:
     x1, x2, x3 = Value(1.0, "X1"), Value(-2.0, "X2"), Value(0.5, "X3")
     w1, w2, w3 = Value(0.4, "W1"), Value(0.3, "W2"), Value(-0.6, "W3")
     b = Value(0.1, "b")
-    return Value.sum([x1 * w1, x2 * w2, x3 * w3, b]).relu()
+    z = Value.sum([x1 * w1, x2 * w2, x3 * w3, b])
+    out = z.relu()
+    z.label, out.label = "Z", "A"
+    return out
 
 
 def dead_neurons_film() -> str:

@@ -215,7 +215,19 @@ def backward_steps(
     return start, steps, grads
 
 
-_OP_NAMES = {"*": "×", "weighted_sum": "Σ w·x + b", "leaky_relu": "leaky relu"}
+def _expression(node: Value, kids: list[str], shown_kids: str) -> str:
+    """How the node was computed from its inputs, as a student would write it: "X1 × W1",
+    "v53 × -1" (a constant factor is the edge's local derivative), "relu(Z)"."""
+    if node.op == "*":
+        return f"{kids[0]} × {kids[1] if len(kids) == 2 else _num(node.local_grads[0])}"
+    if node.op == "+":
+        shown = " + ".join(kids[:4]) + (f" + … ({len(kids)} inputs)" if len(kids) > 4 else "")
+        return shown if len(kids) > 1 else f"{shown} + a constant"
+    if node.op == "weighted_sum":
+        return f"Σ w·x + b over {shown_kids}"
+    if node.op == "**":
+        return f"{shown_kids} ** a constant"
+    return f"{node.op.replace('_', ' ')}({shown_kids})"
 
 
 def _blocked_reason(node: Value) -> str:
@@ -275,9 +287,8 @@ class _Narrator:
         me = self.name(step.node)
         kids = [self.name(u.child) for u in step.updates]
         shown_kids = ", ".join(kids[:4]) + (f", … ({len(kids)} inputs)" if len(kids) > 4 else "")
-        op = _OP_NAMES.get(node.op, node.op)
         g = step.updates[0].upstream
-        head = f"{me} = {op}({shown_kids}) · data {_num(node.data)} · grad({me}) = {_num(g)}"
+        head = f"{me} = {_expression(node, kids, shown_kids)} · data {_num(node.data)} · grad({me}) = {_num(g)}"
         if step.kind == "pass":
             note = f"Chain rule, for each input: grad(input) += ∂{me}/∂input × grad({me})."
         elif step.kind == "blocked":

@@ -203,9 +203,13 @@ def test_a_pass_step_shows_the_chain_rule_with_its_numbers() -> None:
     steps = page_data(backprop_page(out))["steps"]
     relu, total, *products = steps[1:]
     assert relu["rows"] == [[10, "grad(v10) += 0.01 × 1 = 0.01", "0 → 0.01"]]
-    assert total["head"].startswith("v10 = +(v9, v6, v3, b)")
+    assert total["head"].startswith("v10 = v9 + v6 + v3 + b · data -0.4")  # written as a student would
+    assert relu["head"].startswith("v11 = leaky relu(v10)")
     assert [total["node"], total["rows"][2][0]] == [10, 3]
     x2w2 = next(s for s in products if "X2" in s["head"])
+    assert x2w2["head"].startswith("v6 = X2 × W2 · data -0.6")
+    negated = page_data(backprop_page(-Value(2.0, "x")))["steps"][1]
+    assert negated["head"].startswith("v1 = x × -1")  # the constant factor, not "×(x)"
     assert x2w2["rows"] == [
         [5, "grad(X2) += 0.3 × 0.01 = 0.003", "0 → 0.003"],
         [4, "grad(W2) += -2 × 0.01 = -0.02", "0 → -0.02"],

@@ -95,6 +95,11 @@ def cells(g: ET.Element) -> list[str]:
     ]
 
 
+def all_texts(svg: str) -> list[str]:
+    """Every text of a drawing, in document order: what a reader of the picture reads."""
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
 def svg_width(svg: str) -> float:
     return float(re.search(r'<svg width="([\d.]+)pt"', svg)[1])
 
@@ -426,8 +431,8 @@ def test_show_grads_false_draws_no_gradients_and_no_marks_of_them():
 # --- README: its picture is its example -------------------------------------------------------
 def test_readme_drawing_step_runs_as_pasted_and_draws_the_demos_picture(tmp_path, monkeypatch):
     """README's ten lines with the drawing step pasted right after out.backward() give the
-    demo's z < 0 picture (docs/neuron_dead.svg) minus its two names (Z, A); pasted after the
-    Leaky ReLU lines, the drawing warns."""
+    demo's z < 0 picture, and docs/neuron_dead.svg is that picture as committed (its texts);
+    pasted after the Leaky ReLU lines, the drawing warns."""
     import importlib.util
     import sys
 
@@ -453,8 +458,9 @@ def test_readme_drawing_step_runs_as_pasted_and_draws_the_demos_picture(tmp_path
     weights, activation = demo.CASES["dead"]
     a, z, _ = demo.build(weights, activation)
     a.backward()
-    z.label = a.label = ""
     assert draw_graph(a).source == early["drawing"].source
+    committed = (REPO / "docs" / "neuron_dead.svg").read_text(encoding="utf-8")
+    assert all_texts(committed) == all_texts(early["drawing"].svg())  # regenerate: demos/neuron.py --out docs
 
 
 # --- rendering --------------------------------------------------------------------------------
