@@ -117,21 +117,24 @@ class Value:
         c = _operand(other)
         return NotImplemented if c is None else (-self) + c
 
-    # a / b is the graph a * b**-1 (so d/db = a · (-1/b²)), but its value is Python's a / b exactly
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b², computed as -(a/b)/b (as PyTorch does): b² alone
+    # overflows or underflows for |b| beyond about 1e154 even where a/b and its derivative do not.
+    # Dividing by a plain number c is multiplying by 1/c: a "*" node, as in `a * 0.5`.
     def __truediv__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            inv = other**-1.0
-            return _node(_div(self.data, other.data), (self, inv), (inv.data, self.data), "*")
+            q = _div(self.data, other.data)
+            return _node(q, (self, other), (_div(1.0, other.data), -_div(q, other.data)), "/")
         c = _operand(other)
         if c is None:
             return NotImplemented
         return _node(_div(self.data, c), (self,), (_div(1.0, c),), "*")
 
-    def __rtruediv__(self, other: float) -> Value:
+    def __rtruediv__(self, other: float) -> Value:  # c / b: d/db = -(c/b)/b
         c = _operand(other)
         if c is None:
             return NotImplemented
-        return _node(_div(c, self.data), (self**-1.0,), (c,), "*")
+        q = _div(c, self.data)
+        return _node(q, (self,), (-_div(q, self.data),), "/")
 
     # --- activations ----------------------------------------------------------------
     def relu(self) -> Value:
@@ -240,6 +243,8 @@ def passes_no_gradient(node: Value) -> bool:
     `_BLOCKED` tuple; `backpropagate` skips exactly these nodes and the drawings mark exactly
     these as blocked. (Other zero local derivatives, such as x * 0.0, are multiplied as usual,
     so 0 × inf is NaN there, as in PyTorch.)"""
+    if not isinstance(node, Value):
+        raise TypeError(f"passes_no_gradient expects a Value, got {type(node).__name__}")
     return node.local_grads is _BLOCKED
 
 
@@ -301,16 +306,20 @@ def backpropagate(order: list[Value], seed: float = 1.0) -> None:
     """
     if not order:
         raise ValueError("backpropagate needs a non-empty topological order (see topological_order)")
+    seed = _as_float(seed, "seed")
     # A leaf's earlier gradient is set aside and added back at the end, so it gains this
     # pass's total in one addition (as PyTorch does): edge by edge onto the old value would
     # round differently, and two passes would not give exactly twice one pass.
     earlier: list[tuple[Value, float]] = []
-    for node in order:
-        if node.children:
-            node.grad = 0.0
-        elif node.grad:
-            earlier.append((node, node.grad))
-            node.grad = 0.0
+    try:
+        for node in order:
+            if node.children:
+                node.grad = 0.0
+            elif node.grad:
+                earlier.append((node, node.grad))
+                node.grad = 0.0
+    except AttributeError:  # (checked here, where it costs nothing)
+        raise TypeError("backpropagate expects a list of Values, as topological_order returns") from None
     root = order[-1]
     root.grad += seed
     for node in reversed(order):
@@ -331,7 +340,9 @@ def gradients(order: list[Value], seed: float = 1.0) -> dict[Value, float]:
     a node that would get nothing is absent."""
     if not order:
         raise ValueError("gradients needs a non-empty topological order (see topological_order)")
-    grads = {order[-1]: seed}
+    if not all(isinstance(v, Value) for v in order):
+        raise TypeError("gradients expects a list of Values, as topological_order returns")
+    grads = {order[-1]: _as_float(seed, "seed")}
     for node in reversed(order):
         g = grads.get(node, 0.0)
         if hands_back_nothing(node, g):

@@ -220,6 +220,8 @@ def _expression(node: Value, kids: list[str], shown_kids: str) -> str:
     "v53 × -1" (a constant factor is the edge's local derivative), "relu(Z)"."""
     if node.op == "*":
         return f"{kids[0]} × {kids[1] if len(kids) == 2 else _num(node.local_grads[0])}"
+    if node.op == "/":
+        return f"{kids[0]} / {kids[1]}" if len(kids) == 2 else f"a constant / {kids[0]}"
     if node.op == "+":
         shown = " + ".join(kids[:4]) + (f" + … ({len(kids)} inputs)" if len(kids) > 4 else "")
         return shown if len(kids) > 1 else f"{shown} + a constant"

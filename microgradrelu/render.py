@@ -20,11 +20,12 @@ none) and raises `RenderTimeout` naming the graph's size and what to do when it 
 from __future__ import annotations
 
 import math
-import numbers
 import re
 import shutil
 import subprocess
 import sys
+
+from . import _check
 
 __all__ = ["TIMEOUT", "RenderError", "RenderTimeout", "dot_label", "graph_size", "render"]
 
@@ -130,9 +131,7 @@ def render(source: str, fmt: str, timeout: float | None = None) -> bytes:
 
 
 def _check_timeout(timeout: object) -> float:
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(f"timeout must be a number of seconds (or None for the default), got {type(timeout).__name__}")
-    seconds = float(timeout)
+    seconds = _check.real(timeout, "timeout", "a number of seconds (or None for the default)")
     if not seconds > 0.0:  # also NaN
         raise ValueError(f"timeout must be a positive number of seconds (math.inf for no limit), got {timeout!r}")
     return seconds

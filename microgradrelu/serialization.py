@@ -20,14 +20,13 @@ from __future__ import annotations
 import errno
 import json
 import math
-import numbers
 import os
 import stat
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ._check import shown
+from ._check import shown, whole
 from .activations import ACTIVATIONS
 from .files import write_atomic
 from .nn import MLP, layer_activations
@@ -237,11 +236,7 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> MLP:
     bytes, not JSON, truncated, another format or version, wrong types, NaN/inf, unknown or
     missing keys) a ValueError naming the file, in a message of a few hundred characters."""
     path = _as_path(path)
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
-        raise TypeError(f"max_bytes must be an int (a number of bytes), got {type(max_bytes).__name__}")
-    if max_bytes <= 0:
-        raise ValueError(f"max_bytes must be a positive number of bytes, got {max_bytes}")
-    raw = _read(path, int(max_bytes))
+    raw = _read(path, whole(max_bytes, "max_bytes"))
     try:
         return _parse(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

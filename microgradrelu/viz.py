@@ -454,6 +454,9 @@ def _op_label(v: Value) -> str:
         return f"+ {_num(const)}" if const != 0.0 and math.isfinite(const) else "+"
     if v.op == "*":
         return f"× {_num(v.local_grads[0])}" if len(v.children) == 1 else "×"
+    if v.op == "/":  # with one input it is c / x (x / c is "× 1/c"); c = (c/x)·x
+        c = v.data * v.children[0].data
+        return "÷" if len(v.children) == 2 or not math.isfinite(c) else f"{_num(c)} ÷"
     if v.op == "weighted_sum":
         # a neuron's Z; the edge from each w carries its x, and vice versa. The node does not
         # record which child is the bias (or a plain-number bias), so the label names the formula.

@@ -28,7 +28,7 @@ import pytest
 import microgradrelu
 from microgradrelu import MLP, Value, make_moons, save
 from microgradrelu.diagnostics import DeadNeuronHistory, activation_report, gradient_reach, pre_activations
-from microgradrelu.engine import backpropagate, central_difference, topological_order
+from microgradrelu.engine import backpropagate, central_difference, gradients, passes_no_gradient, topological_order
 from microgradrelu.render import RenderError, render
 
 try:
@@ -67,7 +67,18 @@ def state(**changes: object) -> dict[str, object]:
 NAMESPACE: dict[str, Any] = {
     **{name: getattr(microgradrelu, name) for name in microgradrelu.__all__},
     **{f.__name__: f for f in (net, params, scores, history, state, DeadNeuronHistory, activation_report)},
-    **{f.__name__: f for f in (gradient_reach, pre_activations, backpropagate, central_difference, topological_order)},
+    **{
+        f.__name__: f
+        for f in (
+            gradient_reach,
+            pre_activations,
+            backpropagate,
+            central_difference,
+            topological_order,
+            gradients,
+            passes_no_gradient,
+        )
+    },
     "math": math,
     "random": random,
     "Fraction": Fraction,
@@ -116,6 +127,13 @@ ENGINE = [
     ("Value(1.0).backward(Value(1.0))",             "a Value seed",                  TypeError,         "got Value"),
     ("topological_order(5)",                        "a number, not a Value",         TypeError,         "expects a Value, got int"),
     ("backpropagate([])",                           "an empty order",                ValueError,        "non-empty"),
+    ("backpropagate([5])",                          "numbers, not Values",           TypeError,         "expects a list of Values"),
+    ("backpropagate([Value(1.0)], '1')",            "a str seed",                    TypeError,         "seed must be a real number"),
+    ("backpropagate([Value(1.0)], True)",           "a bool seed",                   TypeError,         "got bool"),
+    ("backpropagate([Value(1.0)], 10**400)",        "a seed too large for a float",  ValueError,        "seed is too large"),
+    ("gradients([5])",                              "numbers, not Values",           TypeError,         "expects a list of Values"),
+    ("gradients([Value(1.0)], '1')",                "a str seed",                    TypeError,         "seed must be a real number"),
+    ("passes_no_gradient(5)",                       "a number, not a Value",         TypeError,         "expects a Value, got int"),
     ("central_difference(math.sin, 1.0, h=0.0)",    "step h = 0",                    ValueError,        "h must be a positive finite"),
     ("central_difference(math.sin, 1.0, h=-1e-6)",  "a negative step",               ValueError,        "h must be a positive finite"),
     ("central_difference(lambda x: Value(x).tanh(), 1.0)", "f returns a Value",      TypeError,         "return `.data`"),
@@ -341,8 +359,8 @@ HARDENING = [  # issue 14, with each back end. `fifo`: a named pipe (loading one
     ("load(big)",                                   "a 200 MB file",                 ValueError,        "200000000 bytes, more than max_bytes=67108864 (64 MiB)"),
     ("load(saved, max_bytes=100)",                  "a cap below the file's size",   ValueError,        "more than max_bytes=100 "),
     ("load(saved, max_bytes=2**40).nin",            "(a cap far above it)",          WORKS,             "result == 2"),
-    ("load(saved, max_bytes=0)",                    "a zero cap",                    ValueError,        "max_bytes must be a positive number of bytes, got 0"),
-    ("load(saved, max_bytes=64.0)",                 "a float cap",                   TypeError,         "max_bytes must be an int (a number of bytes), got float"),
+    ("load(saved, max_bytes=0)",                    "a zero cap",                    ValueError,        "max_bytes must be a positive int, got 0"),
+    ("load(saved, max_bytes=64.0)",                 "a float cap",                   TypeError,         "max_bytes must be an int, got float"),
     ("load(saved, max_bytes=True)",                 "a bool cap",                    TypeError,         "got bool"),
     ("load('/dev/null')",                           "a device",                      ValueError,        "is a character device, not a regular file"),
     ("load(text('m.json', '{\"' + 'k' * 10**6 + '\": 1}'))", "a 1 MB unknown key", ValueError,        "unknown ['kkkkkkkkkkkkkkkkk...kkkkkkkkkkkkkkkkkk']"),
@@ -353,6 +371,7 @@ HARDENING = [  # issue 14, with each back end. `fifo`: a named pipe (loading one
     ("draw_graph(Value(1.0)).svg(timeout='60')",    "a str timeout",                 TypeError,         "timeout must be a number of seconds (or None for the default), got str"),
     ("draw_graph(Value(1.0)).render(tmp / 'g.svg', timeout=0)", "a zero timeout",    ValueError,        "timeout must be a positive"),
     ("draw_graph(Value(1.0)).svg(timeout=math.inf)", "(no time limit)",              WORKS,             "result.startswith('<?xml')"),
+    ("draw_graph(Value(1.0)).svg(timeout=10**400)", "(an int beyond floats: no limit)", WORKS,          "result.startswith('<?xml')"),
     ("draw_graph(Value(1.0)).svg(timeout=None)",    "(the default timeout)",         WORKS,             "result.startswith('<?xml')"),
     ("draw_graph(Value(1.0)).render(tmp / 'g.svg', timeout=30).name", "(a timeout for a file)", WORKS,  "result == 'g.svg'"),
     ("draw_graph(Value(1.0, label='nul\\x00')).svg()", "a NUL in a label",          WORKS,             "'nul\\\\x00' in ET.fromstring(result).itertext()"),

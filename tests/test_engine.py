@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from microgradrelu.engine import Value, central_difference, topological_order
 
-OPS = {"+", "*", "**", "relu", "leaky_relu", "tanh", "sigmoid", "exp", "log"}
+OPS = {"+", "*", "/", "**", "relu", "leaky_relu", "tanh", "sigmoid", "exp", "log"}
 
 
 def close(analytic: float, numeric: float) -> bool:
@@ -186,6 +186,9 @@ def test_op_strings_children_and_local_grads() -> None:
         (5 + a, "+", (a,), (1.0,)),
         (a * b, "*", (a, b), (-3.0, 2.0)),
         (a * 4, "*", (a,), (4.0,)),
+        (a / b, "/", (a, b), (1.0 / -3.0, (2.0 / 3.0) / -3.0)),  # 1/b and -(a/b)/b
+        (a / 4, "*", (a,), (0.25,)),  # dividing by a number is multiplying by its inverse
+        (4 / a, "/", (a,), (-1.0,)),  # -(4/a)/a
         (4 * a, "*", (a,), (4.0,)),
         (-a, "*", (a,), (-1.0,)),
         (a**3, "**", (a,), (12.0,)),

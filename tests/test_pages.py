@@ -210,6 +210,8 @@ def test_a_pass_step_shows_the_chain_rule_with_its_numbers() -> None:
     assert x2w2["head"].startswith("v6 = X2 × W2 · data -0.6")
     negated = page_data(backprop_page(-Value(2.0, "x")))["steps"][1]
     assert negated["head"].startswith("v1 = x × -1")  # the constant factor, not "×(x)"
+    quotient = page_data(backprop_page(Value(1.0, "a") / Value(2.0, "b")))["steps"][1]
+    assert quotient["head"].startswith("v2 = a / b")
     assert x2w2["rows"] == [
         [5, "grad(X2) += 0.3 × 0.01 = 0.003", "0 → 0.003"],
         [4, "grad(W2) += -2 × 0.01 = -0.02", "0 → -0.02"],

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from microgradrelu import MLP, Value
+from microgradrelu import MLP, Value, bce_with_logits_loss
 
 REL, ABS = 1e-9, 1e-12  # the absolute floor only matters for gradients that are exactly 0
 
@@ -271,17 +271,63 @@ def test_numeric_edge_cases_match_torch(torch: ModuleType, name: str, x0: float,
     assert same(x.grad, xt.grad.item()), (name, "gradient", x.grad, xt.grad.item())
 
 
+DIVISIONS = [(1e200, 1e200), (0.0, 1e-200), (1e-100, 1e-160), (1.0, 0.0), (0.0, 0.0), (-3.0, 1e-170),
+             (5.0, math.inf), (math.inf, 2.0), (1e300, 1e-10), (2.0, -1e155), (math.nan, 1.0)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b"), DIVISIONS)
+def test_division_gradients_of_both_operands_match_torch(torch: ModuleType, a: float, b: float) -> None:
+    """d(a/b)/db = -(a/b)/b, as torch computes it: written a·(-1/b²), b² overflowed or
+    underflowed (b.grad was 0 for 1e200 / 1e200, torch -1e-200)."""
+    x, y = Value(a), Value(b)
+    (x / y).backward()
+    xt, yt = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (a, b))
+    (xt / yt).backward()
+    assert same(x.grad, xt.grad.item()) and same(y.grad, yt.grad.item()), (x.grad, y.grad, xt.grad, yt.grad)
+    y = Value(b)  # a plain number over a Value: as torch's tensor a / b (README, Numbers)
+    (a / y).backward()
+    yt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    (torch.tensor(a, dtype=torch.float64) / yt).backward()
+    assert same(y.grad, yt.grad.item()), (y.grad, yt.grad)
+
+
 # The deliberate differences, listed in README.md ("Numbers"): each is checked to be what we say.
 def test_deliberate_differences_from_torch(torch: ModuleType) -> None:
     f64 = torch.float64
     # 1. the sign of a zero: relu(-0.0) is +0.0 here, -0.0 in torch (equal as numbers)
     assert math.copysign(1.0, Value(-0.0).relu().data) == 1.0
     assert math.copysign(1.0, torch.relu(torch.tensor(-0.0, dtype=f64)).item()) == -1.0
-    # 2. (-0.0) ** 0.5 is +0.0 with derivative +inf (C's pow), torch takes sqrt: -0.0 and -inf
-    x = Value(-0.0)
-    y = x**0.5
-    y.backward()
-    assert (math.copysign(1.0, y.data), x.grad) == (1.0, math.inf)
+
+    # 2. x ** ±0.5 is C's pow, torch takes a square root (or its reciprocal): -0.0 and -inf differ
+    def ours_and_torch(f: Callable[..., Any], x0: float) -> tuple[tuple[float, float], tuple[float, float]]:
+        x, xt = Value(x0), torch.tensor(x0, dtype=f64, requires_grad=True)
+        y, yt = f(x), f(xt)
+        y.backward()
+        yt.backward()
+        return (y.data, x.grad), (yt.item(), xt.grad.item())
+
+    ours, theirs = ours_and_torch(lambda x: x**0.5, -0.0)
+    assert (math.copysign(1.0, ours[0]), ours[1]) == (1.0, math.inf)
+    assert (math.copysign(1.0, theirs[0]), theirs[1]) == (-1.0, -math.inf)
+    ours, theirs = ours_and_torch(lambda x: x**-0.5, -0.0)
+    assert (ours[0], theirs[0]) == (math.inf, -math.inf)
+    ours, theirs = ours_and_torch(lambda x: x**0.5, -math.inf)
+    assert ours == (math.inf, 0.0) and all(map(math.isnan, theirs))
+    # 5. tiny results kept where torch rounds them to 0
+    ours, theirs = ours_and_torch(lambda x: x.sigmoid(), -720.0)
+    assert 0.0 < ours[0] < 1e-300 and theirs[0] == 0.0
+    ours, theirs = ours_and_torch(
+        lambda x: bce_with_logits_loss([x], [0]) if isinstance(x, Value)
+        else torch.nn.functional.binary_cross_entropy_with_logits(x, torch.tensor(0.0, dtype=f64)),
+        -40.0,
+    )  # fmt: skip
+    assert abs(ours[0] - 4.25e-18) < 1e-20 and theirs[0] == 0.0
+    # 6. a number over a Value: -(c/x)/x, where torch's number / tensor squares 1/x and overflows
+    ours, theirs = ours_and_torch(lambda x: 1e-100 / x, 1e-160)
+    assert ours[1] == -1e220 and theirs[1] == -math.inf
+    # 7. an overflowed local derivative times an arriving 0 is NaN; torch divides and gets 0
+    ours, theirs = ours_and_torch(lambda x: x.log() * 0.0, 1e-320)
+    assert math.isnan(ours[1]) and theirs[1] == 0.0
     # 3. Leaky ReLU with slope 0 is ReLU: it passes no gradient for z <= 0, even an infinite one,
     #    where torch multiplies inf by the slope 0 and gets NaN
     x = Value(-1.0)

@@ -221,7 +221,9 @@ def test_edges_carry_local_derivatives_and_ops_name_their_constants():
     order = topological_order(y)
     ops = {v.op + str(len(v.children)): i for i, v in enumerate(order)}
     assert texts(svg, f"op{order.index(y)}") == ["+"]  # a Value minus a Value: no constant
-    assert texts(svg, f"op{ops['**1']}") == ["** -1"]  # division is b ** -1
+    assert texts(svg, f"op{ops['/2']}") == ["÷"]
+    assert texts(svg, f"v{order.index(b)}->op{ops['/2']}") == ["∂ -0.4062"]  # -(a/b)/b = -(6.5/4)/4
+    assert texts(draw_graph(3.0 / b).svg(), "op1") == ["3 ÷"]  # a number over a Value
     doubled = next(i for i, v in enumerate(order) if v.op == "*" and v.local_grads == (2.0,))
     assert texts(svg, f"op{doubled}") == ["× 2"]
     assert texts(svg, f"v{order.index(a)}->op{doubled}") == ["∂ 2"]  # the edge's local derivative
@@ -456,7 +458,7 @@ def test_readme_drawing_step_runs_as_pasted_and_draws_the_demos_picture(tmp_path
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
     weights, activation = demo.CASES["dead"]
-    a, z, _ = demo.build(weights, activation)
+    a, _, _ = demo.build(weights, activation)
     a.backward()
     assert draw_graph(a).source == early["drawing"].source
     committed = (REPO / "docs" / "neuron_dead.svg").read_text(encoding="utf-8")
