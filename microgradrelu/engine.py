@@ -49,14 +49,6 @@ class Value:
     def __getnewargs__(self) -> tuple[float]:  # copy and pickle rebuild a Value from its data
         return (self.data,)
 
-    def __setstate__(self, state: tuple[None, dict[str, object]]) -> None:
-        """Unpickling: the slots back, and a blocked node's marker the shared `_BLOCKED` again
-        (pickle builds a new (0.0,), and `passes_no_gradient` compares by identity)."""
-        for name, value in state[1].items():
-            setattr(self, name, value)
-        if self.local_grads == _BLOCKED and self.op in _BLOCKING_OPS and (self.op != "**" or self.data == 1.0):
-            self.local_grads = _BLOCKED
-
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
 
@@ -231,10 +223,6 @@ class Value:
         """
         seed = _as_float(gradient, "gradient")
         backpropagate(topological_order(self), seed)
-
-
-# the ops that can pass no gradient (relu and leaky ones for x <= 0, x ** 0)
-_BLOCKING_OPS = ("relu", "leaky_relu", "prelu", "**")
 
 
 def passes_no_gradient(node: Value) -> bool:
@@ -448,8 +436,18 @@ _new_value = object.__new__
 # point at one of these constants instead of allocating a tuple each. _BLOCKED is the marker
 # of `passes_no_gradient` (compared by identity, so it must never be built anew).
 # Tests: tests/test_engine.py (every op against finite differences and PyTorch).
+class _Marker(tuple):
+    """A tuple that stays itself when copied or pickled (it is rebuilt as the module's name), so
+    a copied or unpickled graph's blocked nodes are still `passes_no_gradient`."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_BLOCKED"
+
+
 _ONE = (1.0,)
-_BLOCKED = (0.0,)
+_BLOCKED = _Marker((0.0,))
 _ONE_ONE = (1.0, 1.0)
 _ONES: dict[int, tuple[float, ...]] = {}
 

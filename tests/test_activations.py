@@ -201,6 +201,22 @@ def test_a_pickled_node_still_passes_no_gradient_exactly_when_it_did(kind: str) 
     assert passes_no_gradient(copy.deepcopy(node)) == passes_no_gradient(node)
 
 
+def test_a_new_blocking_op_keeps_its_mark_through_pickle_without_being_listed_anywhere() -> None:
+    """The marker itself survives copies (it pickles as the engine's name), so an op someone adds
+    needs no entry in a list of blocking ops for its copies to stay blocked."""
+    from microgradrelu.engine import _BLOCKED, _ONE, _node
+
+    def relu6(z: Value) -> Value:
+        x = z.data
+        return _node(min(max(x, 0.0), 6.0), (z,), _ONE if 0.0 < x < 6.0 else _BLOCKED, "relu6")
+
+    for x0, blocked in ((-1.0, True), (7.0, True), (3.0, False)):
+        node = relu6(Value(x0))
+        for clone in (pickle.loads(pickle.dumps(node)), copy.deepcopy(node), copy.copy(node)):
+            assert passes_no_gradient(clone) is blocked
+            assert clone.local_grads == node.local_grads
+
+
 def test_values_and_models_copy_and_pickle() -> None:
     v = Value(2.0, "a") * 3.0
     for clone in (copy.copy(v), copy.deepcopy(v), pickle.loads(pickle.dumps(v))):
