@@ -45,6 +45,7 @@ class Activation:
     apply_float: Callable[[float, float], float]
     below_zero: str
     learned_slope: float | None = None  # initial value of a per-neuron slope parameter (PReLU)
+    torch: str | None = None  # the torch.nn module computing the same function (to_torch, from_torch)
 
     def __post_init__(self) -> None:
         _check.choice(self.below_zero, BELOW_ZERO, "below_zero")
@@ -65,17 +66,20 @@ def _leaky_relu(z: float, slope: float) -> float:
     return z if z > 0.0 else slope * z
 
 
+def _sigmoid(z: float, slope: float) -> float:
+    return Value(z).sigmoid().data  # the engine's own, so the number is the graph's to the last bit
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("relu", "ReLU", lambda z, s: z.relu(), _relu, "blocks"),
-        Activation("leaky_relu", "Leaky ReLU", lambda z, s: z.leaky_relu(s), _leaky_relu, "leaks"),
+        Activation("relu", "ReLU", lambda z, s: z.relu(), _relu, "blocks", torch="ReLU"),
+        Activation("leaky_relu", "Leaky ReLU", lambda z, s: z.leaky_relu(s), _leaky_relu, "leaks", torch="LeakyReLU"),
         # one slope per neuron, 0.25 at first (He et al. 2015; torch.nn.PReLU's init)
-        Activation("prelu", "PReLU", lambda z, a: z.prelu(a), _leaky_relu, "leaks", learned_slope=0.25),
-        Activation("linear", "linear", lambda z, s: z, lambda z, s: z, "passes"),
-        Activation("tanh", "tanh", lambda z, s: z.tanh(), lambda z, s: math.tanh(z), "passes"),
-        # the engine's own sigmoid on the float, so the number is the graph's to the last bit
-        Activation("sigmoid", "sigmoid", lambda z, s: z.sigmoid(), lambda z, s: Value(z).sigmoid().data, "passes"),
+        Activation("prelu", "PReLU", lambda z, a: z.prelu(a), _leaky_relu, "leaks", learned_slope=0.25, torch="PReLU"),
+        Activation("linear", "linear", lambda z, s: z, lambda z, s: z, "passes"),  # torch: no module (or Identity)
+        Activation("tanh", "tanh", lambda z, s: z.tanh(), lambda z, s: math.tanh(z), "passes", torch="Tanh"),
+        Activation("sigmoid", "sigmoid", lambda z, s: z.sigmoid(), _sigmoid, "passes", torch="Sigmoid"),
     )
 }
 

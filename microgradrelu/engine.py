@@ -432,6 +432,7 @@ def _node(data: float, children: tuple[Value, ...], local_grads: tuple[float, ..
 
 _new_value = object.__new__
 
+
 # Shared local-derivative tuples: most edges of + and relu carry 1.0 or 0.0, so those nodes
 # point at one of these constants instead of allocating a tuple each. _BLOCKED is the marker
 # of `passes_no_gradient` (compared by identity, so it must never be built anew).

@@ -16,17 +16,23 @@ these two functions.
 | "prelu" (one slope/neuron)| nn.PReLU(num_parameters=out_features)       |
 | "tanh", "sigmoid"         | nn.Tanh(), nn.Sigmoid()                     |
 | "linear"                  | nothing (from_torch also reads nn.Identity) |
+
+The module of each activation is its table entry's `torch` (microgradrelu/activations.py), so
+an activation added there with a module crosses the bridge too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .activations import ACTIVATIONS
 from .nn import MLP
 
-# our activation name -> the torch.nn class name that computes it ("linear" has none)
-TORCH_ACTIVATIONS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "prelu": "PReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
-_FROM_TORCH = {cls: name for name, cls in TORCH_ACTIVATIONS.items()} | {"Identity": "linear"}
+
+def torch_modules() -> dict[str, str]:
+    """Our activation name -> the torch.nn class name that computes it, from the activation
+    table ("linear" has none)."""
+    return {a.name: a.torch for a in ACTIVATIONS.values() if a.torch}
 
 
 def _torch() -> Any:
@@ -68,9 +74,9 @@ def to_torch(model: MLP) -> Any:
                 prelu.weight.copy_(torch.tensor([n.a.data for n in neurons], dtype=f64))
             modules.append(prelu)
         elif name != "linear":
-            if name not in TORCH_ACTIVATIONS:
+            if name not in torch_modules():
                 raise ValueError(f"layer {li}: activation {name!r} has no PyTorch module here")
-            modules.append(getattr(torch.nn, TORCH_ACTIVATIONS[name])())
+            modules.append(getattr(torch.nn, torch_modules()[name])())
     return torch.nn.Sequential(*modules)
 
 
@@ -94,6 +100,7 @@ def from_torch(sequential: Any) -> MLP:
     if not isinstance(sequential, torch.nn.Sequential):
         raise TypeError(f"from_torch expects a torch.nn.Sequential, got {type(sequential).__name__}")
     layers: list[tuple[Any, str, Any]] = []  # (Linear, activation name, its module or None)
+    from_torch_names = {cls: name for name, cls in torch_modules().items()} | {"Identity": "linear"}
     for i, module in enumerate(sequential):
         kind = type(module).__name__
         if type(module) is torch.nn.Linear:
@@ -105,14 +112,14 @@ def from_torch(sequential: Any) -> MLP:
                     f"{layers[-1][0].out_features}"
                 )
             layers.append((module, "linear", None))
-        elif kind in _FROM_TORCH and type(module) is getattr(torch.nn, kind):
+        elif kind in from_torch_names and type(module) is getattr(torch.nn, kind):
             if not layers or layers[-1][2] is not None:
                 raise ValueError(
                     f"from_torch: module {i} ({kind}) must follow a Linear layer (one activation per layer)"
                 )
-            layers[-1] = (layers[-1][0], _FROM_TORCH[kind], module)
+            layers[-1] = (layers[-1][0], from_torch_names[kind], module)
         else:
-            supported = ", ".join(["Linear", *_FROM_TORCH])
+            supported = ", ".join(["Linear", *from_torch_names])
             raise TypeError(f"from_torch: module {i} is {kind}; supported: {supported}")
     if not layers:
         raise ValueError("from_torch: the Sequential is empty; it needs at least one Linear layer")

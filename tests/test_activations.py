@@ -7,6 +7,7 @@ import copy
 import math
 import pickle
 import xml.etree.ElementTree as ET
+from types import ModuleType
 
 import pytest
 
@@ -26,7 +27,9 @@ def softplus(z: Value) -> Value:
     return microgradrelu.engine._node(math.log1p(math.exp(z.data)), (z,), (s,), "softplus")
 
 
-SOFTPLUS = Activation("softplus", "softplus", lambda z, s: softplus(z), lambda z, s: math.log1p(math.exp(z)), "passes")
+SOFTPLUS = Activation(
+    "softplus", "softplus", lambda z, s: softplus(z), lambda z, s: math.log1p(math.exp(z)), "passes", torch="Softplus"
+)
 
 
 @pytest.fixture
@@ -60,6 +63,17 @@ def test_a_new_activation_trains_is_diagnosed_and_is_drawn(with_softplus: None, 
     assert "softplus" in "".join(t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text"))
     assert "softplus" in draw_graph(model(X[0])).source
     assert load(save(model, tmp_path / "m.json")).state_dict() == model.state_dict()  # and saved
+
+
+def test_a_new_activation_with_a_torch_module_crosses_the_bridge(with_softplus: None, torch: ModuleType) -> None:
+    from microgradrelu import from_torch, to_torch
+
+    model = MLP(2, [5, 1], activation="softplus", seed=1)
+    net = to_torch(model)
+    assert type(net[1]).__name__ == "Softplus"
+    x = [0.3, -0.7]
+    assert net(torch.tensor([x], dtype=torch.float64)).item() == pytest.approx(model(x).data, rel=1e-12)
+    assert from_torch(net).layer_activation_names() == model.layer_activation_names()
 
 
 @pytest.mark.parametrize(

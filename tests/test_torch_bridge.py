@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from microgradrelu import MLP, Value, from_torch, to_torch
-from microgradrelu.torch_bridge import TORCH_ACTIVATIONS
+from microgradrelu.torch_bridge import torch_modules
 
 HIDDEN = ["relu", "leaky_relu", "prelu", "tanh", "sigmoid", "linear"]
 OUTPUT = [None, "sigmoid", "prelu"]
@@ -113,7 +113,7 @@ def test_to_torch_per_layer_activations_make_the_expected_modules(torch: ModuleT
     kinds = [type(m).__name__ for m in to_torch(model)]
     assert kinds == ["Linear", "ReLU", "Linear", "PReLU", "Linear", "Linear", "Tanh"]
     assert to_torch(model)[3].num_parameters == 4  # one slope per neuron
-    assert set(TORCH_ACTIVATIONS) | {"linear"} == set(HIDDEN)
+    assert set(torch_modules()) | {"linear"} == set(HIDDEN)
 
 
 # --- torch -> ours ------------------------------------------------------------------------------
