@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
+import sys
 from collections.abc import Iterable, Mapping, Set
 
 
@@ -66,6 +67,8 @@ def whole(x: object, name: str, minimum: int | None = 1) -> int:
     if minimum is not None and x < minimum:
         form = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{name} must be {form}, got {shown(x)}")
+    if x > sys.maxsize:  # no list is that long, and floats derived from it would overflow
+        raise ValueError(f"{name} is too large: at most {sys.maxsize}, got {shown(x)}")
     return int(x)
 
 
@@ -81,7 +84,18 @@ def seed(x: object, name: str = "seed") -> int | None:
 def ordered(x: object) -> bool:
     """Whether `x` is an ordered collection (a list, tuple, numpy array, generator...): not a
     str, and not a dict or set, whose order is not the data's."""
-    return type(x) in (list, tuple) or (isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Set)))
+    if type(x) in (list, tuple):
+        return True
+    unordered = isinstance(x, (str, bytes, Mapping, Set)) or getattr(x, "ndim", 1) == 0  # a 0-d array: one number
+    return isinstance(x, Iterable) and not unordered
+
+
+def rows(X: object, name: str = "X") -> list[object]:
+    """The input rows of a dataset as a list (a list, tuple, numpy array or generator of rows);
+    anything else is a TypeError naming `name`."""
+    if not ordered(X):
+        raise TypeError(f"{name} must be a list of input rows (each a list of numbers), got {type(X).__name__}")
+    return list(X)  # type: ignore[call-overload]
 
 
 def choice(x: object, valid: Iterable[str], name: str) -> str:

@@ -41,7 +41,7 @@ def _checked(model: object) -> MLP:
 def pre_activations(model: MLP, X: Sequence[Sequence[float]]) -> list[list[list[float]]]:
     """z for every layer, neuron and input: result[layer][neuron][input]."""
     _checked(model)
-    rows = [_input_row(x, model.nin, i) for i, x in enumerate(X)]
+    rows = [_input_row(x, model.nin, i) for i, x in enumerate(_check.rows(X))]
     if not rows:
         raise ValueError("X is empty: need at least one input")
     result: list[list[list[float]]] = []
@@ -245,11 +245,11 @@ class DeadNeuronHistory:
 
     def layer_dead(self, layer: int) -> list[int]:
         """Dead count of hidden layer `layer`, one value per record."""
+        layer = _check.whole(layer, "layer", minimum=0)
         if not self.rows:
             return []
-        layer = _check.whole(layer, "layer", minimum=None)
-        if not 0 <= layer < len(self.rows[0].neurons):
-            raise IndexError(f"hidden layer {layer} does not exist; there are {len(self.rows[0].neurons)}")
+        if layer >= len(self.rows[0].neurons):
+            raise ValueError(f"hidden layer {layer} does not exist; there are {len(self.rows[0].neurons)}")
         return [row.dead[layer] for row in self.rows]
 
     def __len__(self) -> int:

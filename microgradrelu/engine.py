@@ -343,8 +343,7 @@ def gradients(order: list[Value], seed: float = 1.0) -> dict[Value, float]:
 def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
     """(f(x+h) - f(x-h)) / 2h: the numerical derivative the tests check every op against.
     Its error shrinks like h**2, against h for the one-sided difference."""
-    if isinstance(h, bool) or not isinstance(h, numbers.Real):
-        raise TypeError(f"h must be a real number, got {type(h).__name__}")
+    h = _as_float(h, "h")
     if not 0.0 < h < math.inf:
         raise ValueError(f"h must be a positive finite number, got {h!r}")
     above, below = f(x + h), f(x - h)
@@ -476,8 +475,12 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias
     A layer's neurons go through `_weighted_sums`, which makes the same nodes faster.
     Tests: tests/test_fast_paths.py.
     """
-    if len(weights) != len(inputs):
-        raise ValueError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
+    try:
+        n_weights, n_inputs = len(weights), len(inputs)
+    except TypeError:
+        raise TypeError("weighted_sum expects a list of weights and a list of inputs") from None
+    if n_weights != n_inputs:
+        raise ValueError(f"weighted_sum got {n_weights} weights but {n_inputs} inputs")
     children: list[Value] = []
     local_grads: list[float] = []
     wds: list[float] = []

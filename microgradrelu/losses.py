@@ -141,7 +141,8 @@ def _logit_row(row: object, i: int, name: str) -> list[Value]:
     if isinstance(row, (Value, numbers.Real)):
         raise TypeError(
             f"{name}: logits must be a list of rows, one list of K class scores per example; row {i} is "
-            f"{type(row).__name__} (for one example, pass [scores])"
+            f"{type(row).__name__} (one score per example, as from a model with one output, is binary: use "
+            "bce_with_logits_loss or hinge_loss; for a single example pass [scores])"
         )
     zs = _as_list(row, f"row {i} of logits (class scores)", name)
     if not zs:

@@ -233,7 +233,7 @@ def layer_activations(n_layers: int, activation: str | Sequence[str], output_act
     if isinstance(activation, str):
         names = [activation] * hidden
         activation_entry(activation)  # checked even when there is no hidden layer to use it
-    elif isinstance(activation, Sequence):
+    elif isinstance(activation, Sequence) and not isinstance(activation, (bytes, bytearray)):
         names = list(activation)
         if len(names) != hidden:
             raise ValueError(

@@ -417,7 +417,7 @@ def training_film(
             raise TypeError(f"runs[{name!r}]: the history must be a DeadNeuronHistory, got {type(run[1]).__name__}")
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__}")
-    X = list(X)  # drawn once per frame: a generator would be used up by the first
+    X = _check.rows(X)  # drawn once per frame: a generator would be used up by the first
     histories = [history for _, history in runs.values()]
     steps = histories[0].steps
     if not steps:

@@ -206,7 +206,10 @@ def _read(path: Path, max_bytes: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while size <= max_bytes:
-            chunk = os.read(fd, min(_CHUNK, max_bytes + 1 - size))
+            try:
+                chunk = os.read(fd, min(_CHUNK, max_bytes + 1 - size))
+            except OSError as exc:  # os.read's error does not name the file
+                raise OSError(exc.errno, f"{exc.strerror} while reading a model file", str(path)) from None
             if not chunk:
                 break
             chunks.append(chunk)

@@ -640,7 +640,7 @@ def draw_network(
             f"the network has {n_drawn} weights (edges) to draw, more than max_edges={max_edges}: "
             "pass a larger max_edges, or strongest=k to draw each neuron's k strongest weights only"
         )
-    X = list(X)  # read twice: the report, and the plane the tiles cover
+    X = _check.rows(X)  # read twice: the report, and the plane the tiles cover
     report = activation_report(model, X)
     tiles = _tiles(model, X, report) if model.nin == 2 else {}
     dead = {f"L{n.layer}n{n.index}" for layer in report.layers for n in layer.neurons if n.dead}

@@ -134,12 +134,16 @@ ENGINE = [
     ("gradients([5])",                              "numbers, not Values",           TypeError,         "expects a list of Values"),
     ("gradients([Value(1.0)], '1')",                "a str seed",                    TypeError,         "seed must be a real number"),
     ("passes_no_gradient(5)",                       "a number, not a Value",         TypeError,         "expects a Value, got int"),
+    ("central_difference(math.sin, 1.0, h=10**400)", "an int step beyond floats",   ValueError,        "h is too large for a float"),
+    ("Value.weighted_sum(5, [1.0])",                "a number, not weights",         TypeError,         "a list of weights and a list of inputs"),
     ("central_difference(math.sin, 1.0, h=0.0)",    "step h = 0",                    ValueError,        "h must be a positive finite"),
     ("central_difference(math.sin, 1.0, h=-1e-6)",  "a negative step",               ValueError,        "h must be a positive finite"),
     ("central_difference(lambda x: Value(x).tanh(), 1.0)", "f returns a Value",      TypeError,         "return `.data`"),
 ]
 
 NN = [
+    ("Neuron(10**400)",                             "more inputs than any list",     ValueError,        "nin is too large"),
+    ("MLP(2, [3], activation=b'relu')",             "bytes, not a name",             TypeError,         "activation must be a name or a list of names"),
     ("Neuron(0)",                                   "zero inputs",                   ValueError,        "nin must be a positive int, got 0"),
     ("Neuron(-2)",                                  "negative size",                 ValueError,        "got -2"),
     ("Neuron(2.0)",                                 "a float size",                  TypeError,         "nin must be an int, got float"),
@@ -238,6 +242,9 @@ LOSSES = [
 ]
 
 DATA = [
+    ("make_moons(10**400)",                         "more points than any list",     ValueError,        "n is too large"),
+    ("cross_entropy_loss([[1.0, 2.0]], [10**400])", "a huge class index",            ValueError,        "is too large"),
+    ("cross_entropy_loss([Value(1.0)], [0])",       "one score per example",         TypeError,         "use bce_with_logits_loss"),
     ("make_moons(0)",                               "zero points",                   ValueError,        "n must be a positive int, got 0"),
     ("make_moons(-5)",                              "negative n",                    ValueError,        "got -5"),
     ("make_moons(10.0)",                            "a float n",                     TypeError,         "n must be an int, got float"),
@@ -256,6 +263,7 @@ DATA = [
 
 NUMPY = [  # numpy's scalars and arrays, as a notebook produces them (np.arange, model outputs, labels)
     ("Value(np.float32(0.5))",                      "numpy float32",                 WORKS,             "result.data == 0.5"),
+    ("mse_loss([Value(1.0)], np.array(1.0))",       "a 0-d array of targets",        TypeError,         "targets (numbers) must be a list"),
     ("MLP(np.int64(2), list(np.arange(3, 5)), seed=np.int64(0)).state_dict()", "numpy int64 sizes and seed", WORKS, "result == MLP(2, [3, 4], seed=0).state_dict()"),
     ("MLP(np.int64(2), [np.int64(3)]).nin",         "numpy int64 size",              WORKS,             "type(result) is int"),
     ("SGD(params(), lr=np.float32(0.5)).lr",        "numpy float32 lr",              WORKS,             "result == 0.5"),
@@ -283,7 +291,10 @@ DIAGNOSTICS = [
     ("activation_report(net(), [[math.nan, 0.0]])", "a NaN input",                   ValueError,        "X[0]: every input must be finite, got nan"),
     ("activation_report(net(), [[0.0, -math.inf]])", "an infinite input",            ValueError,        "must be finite, got -inf"),
     ("activation_report(net(), (x for x in X))",    "a generator of rows",           WORKS,             "result.n_inputs == 8"),
-    ("activation_report(net(), 5)",                 "a number",                      TypeError,         "not iterable"),
+    ("activation_report(net(), 5)",                 "a number",                      TypeError,         "X must be a list of input rows"),
+    ("draw_network(net(), None)",                   "no data",                       TypeError,         "X must be a list of input rows"),
+    ("history().layer_dead('0')",                   "a str layer",                   TypeError,         "layer must be an int"),
+    ("DeadNeuronHistory().layer_dead('0')",         "a str layer, nothing recorded", TypeError,         "layer must be an int"),
     ("pre_activations(net(), [])",                  "no inputs",                     ValueError,        "X is empty"),
     ("gradient_reach(net(), [])",                   "no inputs",                     ValueError,        "X is empty"),
     ("gradient_reach(net(), [[math.nan, 0.0]])",    "a NaN input",                   ValueError,        "every input must be finite"),
@@ -291,8 +302,8 @@ DIAGNOSTICS = [
     ("DeadNeuronHistory().record(1.0, net(), X)",   "a float step",                  TypeError,         "step must be an int, got float"),
     ("history().record(0, net(), X)",               "a repeated step",               ValueError,        "steps must increase: got 0 after 0"),
     ("history().record(1, MLP(2, [5, 1]), X)",      "another model's shape",         ValueError,        "model has hidden layers (5,)"),
-    ("history().layer_dead(1)",                     "a layer that does not exist",   IndexError,        "hidden layer 1 does not exist; there are 1"),
-    ("history().layer_dead(-1)",                    "a negative layer",              IndexError,        "hidden layer -1 does not exist"),
+    ("history().layer_dead(1)",                     "a layer that does not exist",   ValueError,        "hidden layer 1 does not exist; there are 1"),
+    ("history().layer_dead(-1)",                    "a negative layer",              ValueError,        "layer must be an int >= 0, got -1"),
     ("history().layer_dead('0')",                   "a str layer",                   TypeError,         "layer must be an int, got str"),
 ]
 

@@ -142,7 +142,7 @@ def test_history_errors() -> None:
         h.record(True, m, X4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="hidden layers"):
         h.record(4, MLP(2, [4, 1], seed=0), X4)
-    with pytest.raises(IndexError, match="hidden layer 1"):
+    with pytest.raises(ValueError, match="hidden layer 1"):
         h.layer_dead(1)
 
 

@@ -312,3 +312,11 @@ def test_save_writes_the_activations_the_neurons_have_now(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match=r"layer 0 mixes activations \['leaky_relu', 'tanh'\]"):
         save(model, tmp_path / "mixed.json")
     assert not (tmp_path / "mixed.json").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_that_fails_while_being_read_is_an_oserror_naming_it() -> None:
+    """/proc/self/mem passes for a regular file of size 0, then reading it fails (EIO): the
+    error from os.read did not say which file."""
+    with pytest.raises(OSError, match="while reading a model file: '/proc/self/mem'"):
+        load("/proc/self/mem")
