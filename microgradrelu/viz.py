@@ -202,10 +202,11 @@ class Drawing:
         return path
 
     def _repr_svg_(self) -> str:
-        return self.svg()
+        # inlined in a notebook's output area (nbconvert, classic Jupyter): shrink to fit, never cut off
+        return self.svg().replace("<svg ", '<svg style="max-width: 100%; height: auto" ', 1)
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+        return {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         return f"<Drawing {self.graph.name!r}: {len(self.source.splitlines())} lines of DOT>"
@@ -805,7 +806,7 @@ NETWORK_LEGEND = {
     "at-risk": f"at risk: active on at most\n{AT_RISK_FRACTION:.0%} of the inputs",
     "leaky-negative": "negative everywhere, but leaky:\nlearns through the slope",
     "weights": "edge: thicker for larger |w|;\nblue w > 0, purple w < 0",
-    "tile": "tile: the unit's output over the\ninput plane (x0 across, x1 up);\nblue > 0, purple < 0, white 0",
+    "tile": "tile: the unit's output over the\ninput plane (x0 across, x1 up);\nblue > 0, purple < 0, white 0;\ndarkest: the unit's largest |output|",
 }
 
 
