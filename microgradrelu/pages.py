@@ -385,7 +385,8 @@ def _draw(root: Value, order: list[Value], grads: list[float], rankdir: str, max
     try:
         for v, g in zip(order, grads):
             v.grad = g
-        return draw_graph(root, rankdir=rankdir, max_nodes=max_nodes).svg()
+        svg = draw_graph(root, rankdir=rankdir, max_nodes=max_nodes).svg()
+        return svg.replace(" with zero gradient ·", " with zero gradient at the end ·", 1)  # mid-walk, more are grey
     finally:
         for v, g in zip(order, saved):
             v.grad = g

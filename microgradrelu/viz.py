@@ -806,7 +806,10 @@ NETWORK_LEGEND = {
     "at-risk": f"at risk: active on at most\n{AT_RISK_FRACTION:.0%} of the inputs",
     "leaky-negative": "negative everywhere, but leaky:\nlearns through the slope",
     "weights": "edge: thicker for larger |w|;\nblue w > 0, purple w < 0",
-    "tile": "tile: the unit's output over the\ninput plane (x0 across, x1 up);\nblue > 0, purple < 0, white 0;\ndarkest: the unit's largest |output|",
+    "tile": (
+        "tile: the unit's output over the\ninput plane (x0 across, x1 up);\nblue > 0, purple < 0, white 0;\n"
+        "darkest: the unit's largest |output|"
+    ),
 }
 
 

@@ -210,6 +210,7 @@ def test_a_pass_step_shows_the_chain_rule_with_its_numbers() -> None:
     assert x2w2["head"].startswith("v6 = X2 × W2 · data -0.6")
     negated = page_data(backprop_page(-Value(2.0, "x")))["steps"][1]
     assert negated["head"].startswith("v1 = x × -1")  # the constant factor, not "×(x)"
+    assert "11 with zero gradient at the end" in backprop_page(readme_neuron()[0]).html  # the caption's count
     quotient = page_data(backprop_page(Value(1.0, "a") / Value(2.0, "b")))["steps"][1]
     assert quotient["head"].startswith("v2 = a / b")
     assert x2w2["rows"] == [
