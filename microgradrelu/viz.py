@@ -623,9 +623,10 @@ def draw_network(
     span (x0 across, x1 up), so a live unit shows the half-plane (or region) it responds to,
     and a dead one is blank.
 
-    `strongest=k` draws only each neuron's k incoming weights of largest |w| (the caption
-    says how many were left out), for wide layers. More than `max_edges` edges to draw raises
-    ValueError (thinning silently would hide exactly the weights one may be looking for).
+    `strongest=k` draws, for wide layers, only each neuron's k incoming weights of largest |w|
+    and each input's k outgoing ones (the caption says how many were left out). More than
+    `max_edges` edges to draw raises ValueError (thinning silently would hide exactly the
+    weights one may be looking for).
     """
     if not isinstance(model, MLP):
         raise TypeError(f"draw_network expects an MLP, got {type(model).__name__}")
@@ -639,7 +640,7 @@ def draw_network(
     if n_drawn > max_edges:
         raise ValueError(
             f"the network has {n_drawn} weights (edges) to draw, more than max_edges={max_edges}: "
-            "pass a larger max_edges, or strongest=k to draw each neuron's k strongest weights only"
+            "pass a larger max_edges, or strongest=k to draw each unit's k strongest weights in and out only"
         )
     X = _check.rows(X)  # read twice: the report, and the plane the tiles cover
     report = activation_report(model, X)
@@ -687,17 +688,21 @@ MARK_WORDS = {
 
 
 def _kept_weights(model: MLP, strongest: int | None) -> list[list[list[int]]]:
-    """Per layer and neuron, the indices of the weights to draw: all, or the `strongest`
-    of largest |w| (the lower index first among equals), in index order."""
+    """Per layer and neuron, the indices of the weights to draw, in index order: all, or each
+    neuron's `strongest` incoming weights of largest |w| together with each input's `strongest`
+    outgoing ones (so no unit looks unconnected on either side); the lower index first among equals."""
     kept = []
     for layer in model.layers:
-        rows = []
-        for neuron in layer.neurons:
-            idx = list(range(len(neuron.w)))
-            if strongest is not None and strongest < len(idx):
-                idx = sorted(sorted(idx, key=lambda j: -abs(neuron.w[j].data))[:strongest])
-            rows.append(idx)
-        kept.append(rows)
+        neurons = layer.neurons
+        n_in = len(neurons[0].w)
+        if strongest is None or strongest >= min(n_in, len(neurons)):
+            kept.append([list(range(n_in)) for _ in neurons])
+            continue
+        keep = [set(sorted(range(n_in), key=lambda j: -abs(n.w[j].data))[:strongest]) for n in neurons]
+        for j in range(n_in):
+            for i in sorted(range(len(neurons)), key=lambda i: -abs(neurons[i].w[j].data))[:strongest]:
+                keep[i].add(j)
+        kept.append([sorted(k) for k in keep])
     return kept
 
 
@@ -721,7 +726,8 @@ def _network_title(
         lines.append(f"{n_faded} of {n_drawn} edges drawn carry no gradient (grey dashed: into or out of a dead unit)")
     if n_drawn < n_weights:
         left_out = n_weights - n_drawn
-        lines.append(f"each neuron's {strongest} strongest weights drawn: {left_out} of {n_weights} left out")
+        drawn = f"each unit's {strongest} strongest weights in and {strongest} out drawn"
+        lines.append(f"{drawn}: {left_out} of {n_weights} left out")
     return "\n".join(lines)
 
 

@@ -720,15 +720,21 @@ def test_the_legend_lists_only_marks_that_appear_beside_the_drawing(moons):
     assert not any(name.startswith("legend") for name in groups(graph_svg))  # nothing marked, no legend
 
 
-def test_strongest_draws_each_neurons_largest_weights_and_says_how_many_were_left_out(moons):
+def test_strongest_draws_each_units_largest_weights_in_and_out_and_says_how_many_were_left_out(moons):
+    """Each neuron's 3 strongest incoming weights, and each unit's 3 strongest outgoing ones: with
+    incoming alone, the output neuron kept 3 of its 16 inputs and 13 units looked unconnected."""
     model = MLP(2, [16, 16, 1], seed=0)
     svg = draw_network(model, moons, strongest=3).svg()
     edges = marked(svg, "weight", kind="edge")
-    assert len(edges) == 16 * 2 + 16 * 3 + 3
-    assert "each neuron's 3 strongest weights drawn: 221 of 304 left out" in caption(svg)
-    neuron = model.layers[1].neurons[5]
-    top = sorted(range(16), key=lambda j: -abs(neuron.w[j].data))[:3]
-    assert {e for e in edges if e.endswith("->L1n5")} == {f"L0n{j}->L1n5" for j in top}
+    layer = model.layers[1].neurons
+    incoming = {(j, i) for i, n in enumerate(layer) for j in sorted(range(16), key=lambda j: -abs(n.w[j].data))[:3]}
+    outgoing = {(j, i) for j in range(16) for i in sorted(range(16), key=lambda i: -abs(layer[i].w[j].data))[:3]}
+    hidden = {e for e in edges if e.startswith("L0") and "->L1" in e}
+    assert hidden == {f"L0n{j}->L1n{i}" for j, i in incoming | outgoing}
+    assert len(edges) == 16 * 2 + len(incoming | outgoing) + 16  # layer 0 has 2 inputs, the output 1 neuron: all kept
+    left_out = 304 - len(edges)
+    assert f"each unit's 3 strongest weights in and 3 out drawn: {left_out} of 304 left out" in caption(svg)
+    assert all(any(e.startswith(f"L1n{i}->") for e in edges) for i in range(16))  # no unit looks unconnected
 
 
 def test_network_max_edges():
