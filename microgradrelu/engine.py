@@ -432,10 +432,6 @@ def _node(data: float, children: tuple[Value, ...], local_grads: tuple[float, ..
 _new_value = object.__new__
 
 
-# Shared local-derivative tuples: most edges of + and relu carry 1.0 or 0.0, so those nodes
-# point at one of these constants instead of allocating a tuple each. _BLOCKED is the marker
-# of `passes_no_gradient` (compared by identity, so it must never be built anew).
-# Tests: tests/test_engine.py (every op against finite differences and PyTorch).
 class _Marker(tuple):
     """A tuple that stays itself when copied or pickled (it is rebuilt as the module's name), so
     a copied or unpickled graph's blocked nodes are still `passes_no_gradient`."""
@@ -446,6 +442,10 @@ class _Marker(tuple):
         return "_BLOCKED"
 
 
+# Shared local-derivative tuples: most edges of + and relu carry 1.0 or 0.0, so those nodes
+# point at one of these constants instead of allocating a tuple each. _BLOCKED is the marker
+# of `passes_no_gradient` (compared by identity, so it must never be built anew).
+# Tests: tests/test_engine.py (every op against finite differences and PyTorch).
 _ONE = (1.0,)
 _BLOCKED = _Marker((0.0,))
 _ONE_ONE = (1.0, 1.0)

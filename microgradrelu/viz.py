@@ -504,15 +504,16 @@ def _columns(nodes: list[Node], edges: list[Edge]) -> dict[str, int]:
     """The column of each node along the flow: one past its inputs'; a leaf's is just before
     its first consumer, so a constant sits where it is used."""
     inputs: dict[str, list[str]] = {}
+    consumers: dict[str, list[str]] = {}
     for tail, head, _ in edges:
         inputs.setdefault(head, []).append(tail)
+        consumers.setdefault(tail, []).append(head)
     column: dict[str, int] = {}
     for name, _, _ in nodes:  # declared after their inputs
         column[name] = max((column[t] + 1 for t in inputs.get(name, ())), default=0)
     for name, _, _ in nodes:
         if name not in inputs:  # a leaf
-            consumers = [column[head] for tail, head, _ in edges if tail == name]
-            column[name] = max(min(consumers, default=1) - 1, 0)
+            column[name] = max(min((column[h] for h in consumers.get(name, ())), default=1) - 1, 0)
     return column
 
 
