@@ -46,6 +46,10 @@ class Activation:
     below_zero: str
     learned_slope: float | None = None  # initial value of a per-neuron slope parameter (PReLU)
     torch: str | None = None  # the torch.nn module computing the same function (to_torch, from_torch)
+    # The Value op itself, for an activation that takes no slope (Value.relu): a layer whose neurons
+    # all use this entry maps it over its Zs in one call, instead of calling `apply` per neuron.
+    # It must make the node `apply` makes (tests/test_activations.py checks every entry).
+    op: Callable[[Value], Value] | None = None
 
     def __post_init__(self) -> None:
         _check.choice(self.below_zero, BELOW_ZERO, "below_zero")
@@ -73,13 +77,17 @@ def _sigmoid(z: float, slope: float) -> float:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("relu", "ReLU", lambda z, s: z.relu(), _relu, "blocks", torch="ReLU"),
+        Activation("relu", "ReLU", lambda z, s: z.relu(), _relu, "blocks", torch="ReLU", op=Value.relu),
         Activation("leaky_relu", "Leaky ReLU", lambda z, s: z.leaky_relu(s), _leaky_relu, "leaks", torch="LeakyReLU"),
         # one slope per neuron, 0.25 at first (He et al. 2015; torch.nn.PReLU's init)
         Activation("prelu", "PReLU", lambda z, a: z.prelu(a), _leaky_relu, "leaks", learned_slope=0.25, torch="PReLU"),
         Activation("linear", "linear", lambda z, s: z, lambda z, s: z, "passes"),  # torch: no module (or Identity)
-        Activation("tanh", "tanh", lambda z, s: z.tanh(), lambda z, s: math.tanh(z), "passes", torch="Tanh"),
-        Activation("sigmoid", "sigmoid", lambda z, s: z.sigmoid(), _sigmoid, "passes", torch="Sigmoid"),
+        Activation(
+            "tanh", "tanh", lambda z, s: z.tanh(), lambda z, s: math.tanh(z), "passes", torch="Tanh", op=Value.tanh
+        ),
+        Activation(
+            "sigmoid", "sigmoid", lambda z, s: z.sigmoid(), _sigmoid, "passes", torch="Sigmoid", op=Value.sigmoid
+        ),
     )
 }
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from operator import mul
+from operator import attrgetter, mul
 from typing import NoReturn
 
 
@@ -524,37 +524,44 @@ def _weighted_sums(
     weights: Sequence[Sequence[Value]], inputs: Sequence[Value | float], biases: Sequence[Value]
 ) -> list[Value]:
     """`[weighted_sum(w, inputs, b) for w, b in zip(weights, biases)]`, the Zs of a layer, the same
-    nodes made about twice as fast: the inputs are checked and read once for all the neurons,
-    and each neuron's tuples are filled by slice assignment instead of one append per input.
+    nodes made about three times as fast: the inputs are checked and read once for all the neurons,
+    and the edges are laid out once in two scratch lists (inputs and their data at the odd places);
+    each neuron only writes its weights into them and copies them into its tuples.
     Weights and biases must be Values (Layer passes its neurons'); inputs all Values or all
     floats, anything else takes the plain path. Tests: tests/test_fast_paths.py."""
     n = len(inputs)
     if all(type(x) is Value for x in inputs):
         xd = [x.data for x in inputs]
     elif all(type(x) is float for x in inputs):
-        xd = None
+        xd = None  # plain numbers: edge constants, the same tuple for every neuron
+        float_grads = (*inputs, 1.0)
     else:
         return [weighted_sum(w, inputs, b) for w, b in zip(weights, biases)]
     m = 2 * n
+    children: list = [None] * (m + 1)  # scratch lists: every place is written before a tuple is made
+    local_grads = [1.0] * (m + 1)
+    if xd is not None:  # w1, x1, ..., wn, xn, b and x1, w1, ..., xn, wn, 1: the inputs' half once
+        children[1:m:2] = inputs
+        local_grads[0:m:2] = xd
     out = []
     for ws, b in zip(weights, biases):
         try:
-            wd = [w.data for w in ws]
+            wd = list(map(_data, ws))
         except AttributeError:  # a weight that is not a Value: the plain path says so
             wd = None
         if wd is None or len(wd) != n or type(b) is not Value:
             out.append(weighted_sum(ws, inputs, b))
-        elif xd is None:  # plain numbers: edge constants, children only the weights and the bias
-            out.append(_node(dot(wd, inputs) + b.data, (*ws, b), (*inputs, 1.0), "weighted_sum"))
+        elif xd is None:
+            out.append(_node(dot(wd, inputs) + b.data, (*ws, b), float_grads, "weighted_sum"))
         else:
-            children = [b] * (m + 1)
             children[0:m:2] = ws
-            children[1:m:2] = inputs
-            local_grads = [1.0] * (m + 1)
-            local_grads[0:m:2] = xd
+            children[m] = b
             local_grads[1:m:2] = wd
             out.append(_node(dot(wd, xd) + b.data, tuple(children), tuple(local_grads), "weighted_sum"))
     return out
+
+
+_data = attrgetter("data")
 
 
 Value.weighted_sum = staticmethod(weighted_sum)  # type: ignore[attr-defined]

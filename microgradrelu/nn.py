@@ -219,6 +219,9 @@ class Layer(Module):
         neurons = self.neurons
         _check_inputs(x, neurons[0].nin)
         zs = _weighted_sums([n.w for n in neurons], x, [n.b for n in neurons])
+        shared = neurons[0]._activation
+        if shared.op is not None and all(n._activation is shared for n in neurons):
+            return list(map(shared.op, zs))  # e.g. Value.relu on every Z, without a call through `apply` each
         return [n._activation.apply(z, n.slope) for n, z in zip(neurons, zs)]
 
     def __repr__(self) -> str:

@@ -111,6 +111,23 @@ def test_the_table_s_float_twins_match_the_value_ops_bit_for_bit() -> None:
                 assert (math.isnan(graph) and math.isnan(twin)) or graph == twin, (entry.name, slope, z)
 
 
+def test_an_entry_s_op_makes_the_node_its_apply_makes() -> None:
+    """A layer maps `op` over its Zs instead of calling `apply` per neuron: same node either way."""
+    with_op = [entry for entry in ACTIVATIONS.values() if entry.op is not None]
+    assert {entry.name for entry in with_op} == {"relu", "tanh", "sigmoid"}
+    for entry in with_op:
+        for z in [-3.0, -0.0, 0.0, 0.5, 40.0, math.inf, -math.inf, math.nan]:
+            x = Value(z)
+            a, b = entry.op(x), entry.apply(x, 0.01)
+            assert (a.op, repr(a.data), repr(a.local_grads), a.children) == (
+                b.op,
+                repr(b.data),
+                repr(b.local_grads),
+                b.children,
+            )
+            assert passes_no_gradient(a) == passes_no_gradient(b), (entry.name, z)
+
+
 def test_can_die_is_relu_and_leaky_relu_with_slope_zero() -> None:
     dies = {name for name, a in ACTIVATIONS.items() if a.can_die(0.01)}
     assert dies == {"relu"}

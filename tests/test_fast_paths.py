@@ -78,10 +78,22 @@ def test_a_layers_fast_path_leaves_odd_neurons_to_the_plain_path_and_its_errors(
         _weighted_sums([[Value(0.5), Value(0.5)]], [*x, Value(3.0)], [Value(0.0)])
     z = _weighted_sums([[Value(0.5), Value(0.5)]], x, [0.25])[0]  # a number as bias: folded, as weighted_sum does
     assert z.data == 0.5 + 1.0 + 0.25 and len(z.children) == 4
+    # an odd neuron between two others: the scratch lists the others are made from are not disturbed
+    weights = [[Value(0.5), Value(-1.0)], [Value(2.0), Value(3.0)], [Value(-0.5), Value(0.25)]]
+    biases: list = [Value(0.1), 0.25, Value(-0.2)]
+    fast = _weighted_sums(weights, x, biases)
+    plain = [weighted_sum(w, x, b) for w, b in zip(weights, biases)]
+    assert [(z.data, z.local_grads, z.children) for z in fast] == [(z.data, z.local_grads, z.children) for z in plain]
 
 
-def test_a_layer_gives_what_its_neurons_give_one_by_one() -> None:
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_layer_gives_what_its_neurons_give_one_by_one(mixed: bool) -> None:
+    """A layer maps its activation's op over the Zs when every neuron uses it; with one neuron
+    changed (mixed) each neuron's own activation is applied."""
     model = MLP(3, [5, 4, 2], activation=["relu", "tanh"], seed=3)
+    if mixed:
+        model.layers[0].neurons[2].activation = "leaky_relu"
+        model.layers[1].neurons[0].activation = "sigmoid"
     x = [Value(0.3), Value(-1.2), Value(2.0)]
     for layer in model.layers:
         together = layer(x)
