@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter, mul
+from operator import mul
 from typing import NoReturn
 
 
@@ -546,7 +546,7 @@ def _weighted_sums(
     out = []
     for ws, b in zip(weights, biases):
         try:
-            wd = list(map(_data, ws))
+            wd = [w.data for w in ws]
         except AttributeError:  # a weight that is not a Value: the plain path says so
             wd = None
         if wd is None or len(wd) != n or type(b) is not Value:
@@ -560,8 +560,6 @@ def _weighted_sums(
             out.append(_node(dot(wd, xd) + b.data, tuple(children), tuple(local_grads), "weighted_sum"))
     return out
 
-
-_data = attrgetter("data")
 
 
 Value.weighted_sum = staticmethod(weighted_sum)  # type: ignore[attr-defined]
