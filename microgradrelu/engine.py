@@ -561,7 +561,6 @@ def _weighted_sums(
     return out
 
 
-
 Value.weighted_sum = staticmethod(weighted_sum)  # type: ignore[attr-defined]
 
 
