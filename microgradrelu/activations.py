@@ -1,9 +1,10 @@
 """The activation functions a neuron can use: one table, read by everything that needs one.
 
-`Neuron` applies an entry's `apply` to its Z; `diagnostics` computes the same function on
-plain floats with `apply_float` (no graph, bit for bit the same numbers); the drawings name a
-unit by `label` and mark it by `below_zero`, which says what the unit passes back when its
-Z <= 0 — the question this library is about:
+`Neuron` applies an entry's `apply` to its Z (a `Layer` maps the entry's `op` when it has
+one); `diagnostics` computes the same function on plain floats with `apply_float` (no graph,
+bit for bit the same numbers); the drawings name a unit by `label` and mark it by
+`below_zero`, which says what the unit passes back when its Z <= 0 — the question this
+library is about:
 
 - "blocks":  nothing (ReLU). A unit with Z <= 0 on every input gets no gradient: it is *dead*.
 - "leaks":   a slope-sized gradient (Leaky ReLU, PReLU). Negative on every input, it still
