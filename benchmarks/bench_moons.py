@@ -11,8 +11,10 @@ CPU seconds of the worker (time.process_time). Workloads (see engines.py):
                with lr = 1.0 - 0.9·k/100; seconds per step after a warm-up step, graph nodes
                per step, and the final loss, which must equal the plain-float reference
                computed from the same starting weights (to 1e-12 relative). Engines:
-               micrograd, microgradrelu, plain floats (the floor), and for information
-               microgradrelu-gc-off: the same loop with the cyclic garbage collector off
+               micrograd (its demo notebook's loop), microgradrelu (our loop: hinge_loss,
+               Value.sum, SGD), microgradrelu-notebook (micrograd's notebook loop, line for
+               line, on our engine), plain floats (the floor), and for information
+               microgradrelu-gc-off: our loop with the cyclic garbage collector off
                (safe here, no reference cycles; micrograd would leak every graph that way).
   memory       bytes of one step's forward graph (tracemalloc), and per node.
   deep_chain   backward through chains of 10^3 ... 10^6 nodes.
@@ -34,7 +36,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ENGINES = ("micrograd", "microgradrelu", "microgradrelu-gc-off", "plain")
+ENGINES = ("micrograd", "microgradrelu", "microgradrelu-notebook", "microgradrelu-gc-off", "plain")
 GRAPH_ENGINES = ("micrograd", "microgradrelu")  # the ones with a graph to measure
 LOSS_RTOL = 1e-12
 
@@ -239,6 +241,7 @@ def main() -> None:
             key: r
             for key, r in (
                 ("micrograd/microgradrelu", ratio(train, "micrograd", "microgradrelu")),
+                ("micrograd/microgradrelu-notebook", ratio(train, "micrograd", "microgradrelu-notebook")),
                 ("micrograd/microgradrelu-gc-off", ratio(train, "micrograd", "microgradrelu-gc-off")),
                 ("microgradrelu/plain", ratio(train, "microgradrelu", "plain")),
             )

@@ -140,11 +140,11 @@ def _mg_model(spec: dict[str, Any]) -> tuple[Any, list[Any]]:
     return model, params
 
 
-def _mg_loss(model: Any, params: list[Any], X: list[list[float]], y: list[int]) -> Any:
-    """micrograd's own demo loss, written the way its demo notebook writes it."""
-    from micrograd.engine import Value
-
-    inputs = [list(map(Value, row)) for row in X]
+def _notebook_loss(value: Any, model: Any, params: list[Any], X: list[list[float]], y: list[int]) -> Any:
+    """micrograd's own demo loss, written the way its demo notebook writes it (inputs made into
+    Values, Python's sum over the hinge terms and over the squared parameters), for either
+    engine: `value` is its Value class."""
+    inputs = [list(map(value, row)) for row in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
@@ -162,21 +162,24 @@ def _mg_count(root: Any) -> int:
     return len(seen)
 
 
-def micrograd_train(spec: dict[str, Any]) -> dict[str, Any]:
-    model, params = _mg_model(spec)
+def _notebook_train(
+    spec: dict[str, Any], model: Any, params: list[Any], value: Any, count: Callable[[Any], int]
+) -> dict[str, Any]:
+    """micrograd's notebook training loop, line for line: its loss, zero_grad, backward, and the
+    update `p.data -= lr * p.grad` written out."""
     X, y = spec["X"], spec["y"]
     nodes = 0
 
     def step(k: int) -> float:
         nonlocal nodes
-        loss = _mg_loss(model, params, X, y)
+        loss = _notebook_loss(value, model, params, X, y)
         model.zero_grad()
         loss.backward()
         lr = learning_rate(k)
         for p in params:
             p.data -= lr * p.grad
         if k == 0:
-            nodes = _mg_count(loss)
+            nodes = count(loss)
         return loss.data
 
     result = _timed_steps(step, spec["steps"])
@@ -184,13 +187,32 @@ def micrograd_train(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def micrograd_memory(spec: dict[str, Any]) -> dict[str, Any]:
+def micrograd_train(spec: dict[str, Any]) -> dict[str, Any]:
+    from micrograd.engine import Value
+
     model, params = _mg_model(spec)
-    _mg_loss(model, params, spec["X"], spec["y"])
+    return _notebook_train(spec, model, params, Value, _mg_count)
+
+
+def microgradrelu_notebook_train(spec: dict[str, Any]) -> dict[str, Any]:
+    """The same notebook loop on this engine: Values made between the model's calls, Python's
+    sum making chains of binary adds (issue 16 asks for this loop shape too)."""
+    from microgradrelu import Value
+    from microgradrelu.engine import topological_order
+
+    model, params = _mgr_model(spec)
+    return _notebook_train(spec, model, params, Value, lambda root: len(topological_order(root)))
+
+
+def micrograd_memory(spec: dict[str, Any]) -> dict[str, Any]:
+    from micrograd.engine import Value
+
+    model, params = _mg_model(spec)
+    _notebook_loss(Value, model, params, spec["X"], spec["y"])
     gc.collect()  # the warm-up graph is cyclic garbage: free it before measuring
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    loss = _mg_loss(model, params, spec["X"], spec["y"])
+    loss = _notebook_loss(Value, model, params, spec["X"], spec["y"])
     graph_bytes = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return {"bytes": graph_bytes, "nodes": _mg_count(loss)}
@@ -315,6 +337,7 @@ def plain_train(spec: dict[str, Any]) -> dict[str, Any]:
 WORKLOADS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
     ("microgradrelu", "train"): microgradrelu_train,
     ("microgradrelu-gc-off", "train"): microgradrelu_train_gc_off,
+    ("microgradrelu-notebook", "train"): microgradrelu_notebook_train,
     ("microgradrelu", "memory"): microgradrelu_memory,
     ("microgradrelu", "chain"): microgradrelu_chain,
     ("micrograd", "train"): micrograd_train,

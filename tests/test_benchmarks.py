@@ -31,7 +31,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
 
 def test_quick_run_reports_every_workload(quick_run: tuple[dict, str]) -> None:
     results, stdout = quick_run
-    engines = {"microgradrelu", "microgradrelu-gc-off", "plain"}
+    engines = {"microgradrelu", "microgradrelu-notebook", "microgradrelu-gc-off", "plain"}
     engines |= {"micrograd"} if "micrograd" in results["moons_train"] else set()
     assert set(results["moons_train"]) == engines
     for r in results["moons_train"].values():
