@@ -195,8 +195,8 @@ def micrograd_train(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def microgradrelu_notebook_train(spec: dict[str, Any]) -> dict[str, Any]:
-    """The same notebook loop on this engine: Values made between the model's calls, Python's
-    sum making chains of binary adds (issue 16 asks for this loop shape too)."""
+    """The same notebook loop on this engine: the inputs made into Values first, Python's sum
+    making chains of binary adds (issue 16 asks for this loop shape too)."""
     from microgradrelu import Value
     from microgradrelu.engine import topological_order
 
