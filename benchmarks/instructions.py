@@ -7,7 +7,8 @@ Why a second benchmark: on a shared machine the CPU-time ratios of bench_moons.p
 host's load (benchmarks/README.md), while the number of instructions a step executes does not. So this
 is how two versions of the engine are compared here. Each phase runs in a fresh process under callgrind
 twice, repeated 2 and 7 times; (I(7) − I(2)) / 5 is one repetition, with start-up and imports cancelled.
-Instructions are not time (a cache miss costs many), so both benchmarks are reported.
+Instructions are not time (a cache miss costs many), so both benchmarks are reported. The script counts
+the microgradrelu of the checkout it sits in: run another checkout's copy to compare two versions.
 
 Phases: step (forward, loss, zero_grad, backward, SGD update: the training step of bench_moons.py),
 forward (the 100 `model(x)` calls, freeing the previous ones included), sort (`topological_order` of the
@@ -25,7 +26,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # this checkout's microgradrelu, so two checkouts compare
 
 PHASES = ("step", "forward", "sort", "backprop", "plain")
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
