@@ -21,11 +21,16 @@ def instructions() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("phase", ["forward", "sort", "backprop"])
-def test_every_phase_runs_and_repeats(instructions: ModuleType, phase: str) -> None:
-    run = instructions.workload(phase, 16, 6)
+def test_the_forward_sort_and_backprop_phases_do_what_they_are_named(instructions: ModuleType) -> None:
+    scores = instructions.workload("forward", 16, 6)()
+    assert len(scores) == 6 and all(s.op == "weighted_sum" for s in scores)  # the output neuron's Z
+    order = instructions.workload("sort", 16, 6)()
+    assert order[-1].op == "+" and {v.op for v in order} >= {"weighted_sum", "relu"}  # the loss's graph
+    backprop = instructions.workload("backprop", 16, 6)
     for _ in range(2):
-        run()
+        assert backprop() is None
+    with pytest.raises(SystemExit, match="unknown phase"):
+        instructions.workload("sorting", 16, 6)
 
 
 @pytest.mark.parametrize("width", [16, 3])
